@@ -1,0 +1,19 @@
+"""The ``console`` provider: records the send in the log, delivers nothing."""
+
+from __future__ import annotations
+
+import logging
+
+from .base import Adapter, ProviderResult
+from .registry import registry
+
+logger = logging.getLogger("channels.console")
+
+
+@registry.register
+class ConsoleAdapter(Adapter):
+    key = "console"
+
+    def send(self, *, channel, message) -> ProviderResult:
+        logger.info("console send %s via %s to %s: %s", message.pk, channel.kind, message.to_address, message.text[:200])
+        return ProviderResult(external_id=f"console-{message.pk}")

@@ -1,0 +1,87 @@
+from __future__ import annotations
+
+from django.conf import settings
+from django.db.models import ProtectedError
+from django.urls import reverse
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers, status
+from rest_framework.response import Response
+
+from crm.errors import ConflictError
+from crm.models import ChannelKind, Provider, Role
+from crm.selectors.tenants import channel_get, channel_list
+from crm.services.tenants import channel_create, channel_update
+
+from .base import TenantApi, paginated
+
+
+def webhook_url(channel) -> str:
+    return settings.PUBLIC_BASE_URL + reverse("channels_app:webhook", kwargs={"token": channel.webhook_token})
+
+
+class ChannelInputSerializer(serializers.Serializer):
+    kind = serializers.ChoiceField(choices=ChannelKind.choices)
+    name = serializers.CharField(max_length=200)
+    provider = serializers.ChoiceField(choices=Provider.choices, default=Provider.CONSOLE)
+    address = serializers.CharField(max_length=320, required=False, allow_blank=True, default="")
+    enabled = serializers.BooleanField(default=True)
+    credentials = serializers.DictField(child=serializers.CharField(allow_blank=True), required=False, write_only=True)
+
+
+class ChannelOutputSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    kind = serializers.CharField()
+    name = serializers.CharField()
+    provider = serializers.CharField()
+    address = serializers.CharField()
+    enabled = serializers.BooleanField()
+    webhook_url = serializers.SerializerMethodField()
+    credentials_set = serializers.SerializerMethodField()
+    created_at = serializers.DateTimeField()
+
+    def get_webhook_url(self, obj) -> str:
+        return webhook_url(obj)
+
+    def get_credentials_set(self, obj) -> list[str]:
+        """Names of the credentials stored (their values are never returned)."""
+        return sorted(obj.credentials)
+
+
+class ChannelListApi(TenantApi):
+    required_roles = {"GET": Role.AGENT, "POST": Role.ADMIN}
+
+    @extend_schema(responses=ChannelOutputSerializer(many=True))
+    def get(self, request):
+        qs = channel_list(tenant=self.tenant, kind=request.query_params.get("kind"))
+        return paginated(view=self, queryset=qs, serializer_class=ChannelOutputSerializer)
+
+    @extend_schema(request=ChannelInputSerializer, responses={201: ChannelOutputSerializer})
+    def post(self, request):
+        serializer = ChannelInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        channel = channel_create(tenant=self.tenant, **serializer.validated_data)
+        return Response(ChannelOutputSerializer(channel).data, status=status.HTTP_201_CREATED)
+
+
+class ChannelDetailApi(TenantApi):
+    required_roles = {"GET": Role.AGENT, "PATCH": Role.ADMIN, "DELETE": Role.ADMIN}
+
+    @extend_schema(responses=ChannelOutputSerializer)
+    def get(self, request, pk):
+        return Response(ChannelOutputSerializer(channel_get(tenant=self.tenant, pk=pk)).data)
+
+    @extend_schema(request=ChannelInputSerializer, responses=ChannelOutputSerializer)
+    def patch(self, request, pk):
+        channel = channel_get(tenant=self.tenant, pk=pk)
+        serializer = ChannelInputSerializer(data=request.data, partial=True)
+        serializer.is_valid(raise_exception=True)
+        channel = channel_update(channel=channel, changes=serializer.validated_data)
+        return Response(ChannelOutputSerializer(channel).data)
+
+    def delete(self, request, pk):
+        channel = channel_get(tenant=self.tenant, pk=pk)
+        try:
+            channel.delete()
+        except ProtectedError:
+            raise ConflictError("This channel has messages or tickets; disable it instead.") from None
+        return Response(status=status.HTTP_204_NO_CONTENT)

@@ -1,0 +1,112 @@
+from __future__ import annotations
+
+from django.contrib.auth import get_user_model
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import serializers, status
+from rest_framework.response import Response
+
+from crm.errors import ApplicationError
+from crm.models import Membership, TicketStatus
+from crm.models.tickets import Priority
+from crm.selectors.tenants import channel_from_input
+from crm.selectors.tickets import ticket_context, ticket_get, ticket_list, ticket_messages
+from crm.services.messages import ticket_reply
+from crm.services.tickets import ticket_update
+
+from .base import TenantApi, paginated
+from .fields import MessageOutputSerializer, TicketOutputSerializer
+
+
+class TicketListApi(TenantApi):
+    class FilterSerializer(serializers.Serializer):
+        contact = serializers.IntegerField(required=False)
+        channel = serializers.IntegerField(required=False)
+        status = serializers.ChoiceField(choices=TicketStatus.choices, required=False)
+        mode = serializers.CharField(required=False)
+        assignee = serializers.IntegerField(required=False)
+
+    @extend_schema(parameters=[FilterSerializer], responses=TicketOutputSerializer(many=True))
+    def get(self, request):
+        filters = self.FilterSerializer(data=request.query_params)
+        filters.is_valid(raise_exception=True)
+        qs = ticket_list(tenant=self.tenant, filters=filters.validated_data)
+        return paginated(view=self, queryset=qs, serializer_class=TicketOutputSerializer)
+
+
+class TicketDetailApi(TenantApi):
+    class InputSerializer(serializers.Serializer):
+        status = serializers.ChoiceField(choices=TicketStatus.choices, required=False)
+        assignee = serializers.IntegerField(required=False, allow_null=True)
+        priority = serializers.ChoiceField(choices=Priority.choices, required=False)
+
+    @extend_schema(responses=TicketOutputSerializer)
+    def get(self, request, pk):
+        return Response(TicketOutputSerializer(ticket_get(tenant=self.tenant, pk=pk)).data)
+
+    @extend_schema(request=InputSerializer, responses=TicketOutputSerializer)
+    def patch(self, request, pk):
+        ticket = ticket_get(tenant=self.tenant, pk=pk)
+        serializer = self.InputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = dict(serializer.validated_data)
+        if "assignee" in data:
+            data.update(assignee=self._staff(data["assignee"]), assignee_set=True)
+        ticket_update(ticket=ticket, **data)
+        return Response(TicketOutputSerializer(ticket_get(tenant=self.tenant, pk=pk)).data)
+
+    def _staff(self, user_id):
+        if user_id is None:
+            return None
+        if not Membership.objects.filter(tenant=self.tenant, user_id=user_id).exists():
+            raise ApplicationError("The assignee is not a staff member of this tenant.", {"assignee": ["unknown staff member"]})
+        return get_user_model().objects.get(pk=user_id)
+
+
+class TicketMessagesApi(TenantApi):
+    @extend_schema(responses=MessageOutputSerializer(many=True))
+    def get(self, request, pk):
+        ticket = ticket_get(tenant=self.tenant, pk=pk)
+        qs = ticket_messages(tenant=self.tenant, ticket=ticket)
+        return paginated(view=self, queryset=qs, serializer_class=MessageOutputSerializer)
+
+
+class EventOutputSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    channel = serializers.IntegerField(source="channel_id", allow_null=True)
+    channel_kind = serializers.CharField()
+    properties = serializers.DictField()
+    occurred_at = serializers.DateTimeField()
+
+
+class TicketContextApi(TenantApi):
+    class OutputSerializer(serializers.Serializer):
+        mode = serializers.CharField()
+        messages = MessageOutputSerializer(many=True)
+        events = EventOutputSerializer(many=True)
+        linked_tickets = serializers.ListField(child=serializers.IntegerField())
+
+    @extend_schema(parameters=[OpenApiParameter("limit", int)], responses=OutputSerializer)
+    def get(self, request, pk):
+        ticket = ticket_get(tenant=self.tenant, pk=pk)
+        return Response(self.OutputSerializer(ticket_context(tenant=self.tenant, ticket=ticket)).data)
+
+
+class TicketReplyApi(TenantApi):
+    class InputSerializer(serializers.Serializer):
+        text = serializers.CharField(max_length=100_000)
+        channel = serializers.IntegerField(required=False, allow_null=True)
+        subject = serializers.CharField(required=False, allow_blank=True, default="", max_length=998)
+
+    @extend_schema(request=InputSerializer, responses={202: MessageOutputSerializer})
+    def post(self, request, pk):
+        serializer = self.InputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        ticket = ticket_get(tenant=self.tenant, pk=pk)
+        channel = channel_from_input(tenant=self.tenant, pk=data["channel"]) if data.get("channel") else None
+        message = ticket_reply(
+            tenant=self.tenant, ticket=ticket, text=data["text"], channel=channel, author=self.actor,
+            subject=data["subject"],
+        )
+        return Response(MessageOutputSerializer(message).data, status=status.HTTP_202_ACCEPTED)

@@ -1,0 +1,14 @@
+from .base import TenantOwned, TenantQuerySet
+from .channels import Channel, ChannelKind, Provider
+from .contacts import Consent, ConsentStatus, Contact, ContactMerge, Identity, IdentityKind
+from .events import Event
+from .messages import Direction, Message, MessageStatus, Purpose
+from .tenants import ApiKey, Membership, Mode, ModeChange, Role, Tenant
+from .tickets import Ticket, TicketChannel, TicketLink, TicketStatus
+
+__all__ = [
+    "ApiKey", "Channel", "ChannelKind", "Consent", "ConsentStatus", "Contact", "ContactMerge",
+    "Direction", "Event", "Identity", "IdentityKind", "Membership", "Message", "MessageStatus",
+    "Mode", "ModeChange", "Provider", "Purpose", "Role", "Tenant", "TenantOwned", "TenantQuerySet",
+    "Ticket", "TicketChannel", "TicketLink", "TicketStatus",
+]

@@ -1,0 +1,74 @@
+from __future__ import annotations
+
+import secrets
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from .base import TenantOwned
+
+
+class ChannelKind(models.TextChoices):
+    EMAIL = "email", _("E-mail")
+    SMS = "sms", _("SMS")
+    WHATSAPP = "whatsapp", _("WhatsApp")
+    RCS = "rcs", _("RCS")
+    VOICE = "voice", _("Voice")
+    WEBCHAT = "webchat", _("Web chat")
+    SOCIAL = "social", _("Social")
+    PUSH = "push", _("Push")
+    STORE = "store", _("Store")
+
+
+class Provider(models.TextChoices):
+    CONSOLE = "console", _("Console (records, delivers nothing)")
+    SMTP = "smtp", _("SMTP")
+    TWILIO = "twilio", _("Twilio")
+    META = "meta", _("Meta WhatsApp Cloud API")
+    WEBHOOK = "webhook", _("Signed webhook")
+    MAILGUN = "mailgun", _("Mailgun")
+    POSTMARK = "postmark", _("Postmark")
+    AMAZON_SES = "amazon_ses", _("Amazon SES")
+    SENDGRID = "sendgrid", _("SendGrid")
+    BREVO = "brevo", _("Brevo")
+    MAILJET = "mailjet", _("Mailjet")
+
+
+EMAIL_PROVIDERS = {
+    Provider.SMTP, Provider.MAILGUN, Provider.POSTMARK, Provider.AMAZON_SES, Provider.SENDGRID,
+    Provider.BREVO, Provider.MAILJET,
+}
+PROVIDER_KINDS: dict[str, set[str] | None] = {
+    Provider.CONSOLE: None,  # any kind
+    Provider.WEBHOOK: None,
+    Provider.TWILIO: {ChannelKind.SMS, ChannelKind.WHATSAPP},
+    Provider.META: {ChannelKind.WHATSAPP},
+    **{p: {ChannelKind.EMAIL} for p in EMAIL_PROVIDERS},
+}
+
+
+def new_webhook_token() -> str:
+    return secrets.token_urlsafe(18)
+
+
+class Channel(TenantOwned):
+    kind = models.CharField(_("kind"), max_length=16, choices=ChannelKind.choices)
+    name = models.CharField(_("name"), max_length=200)
+    provider = models.CharField(_("provider"), max_length=32, choices=Provider.choices, default=Provider.CONSOLE)
+    address = models.CharField(_("address"), max_length=320, blank=True)
+    enabled = models.BooleanField(_("enabled"), default=True)
+    # Write-only through the API, never logged, never shown in full in the admin.
+    credentials = models.JSONField(_("credentials"), default=dict, blank=True)
+    webhook_token = models.CharField(max_length=40, unique=True, default=new_webhook_token, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["tenant", "kind"])]
+        verbose_name = _("channel")
+        verbose_name_plural = _("channels")
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.kind})"
+
+    def __repr__(self) -> str:  # credentials never appear in logs or tracebacks
+        return f"<Channel {self.pk} {self.kind}/{self.provider}>"

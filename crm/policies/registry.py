@@ -1,0 +1,66 @@
+"""Policy registry (one instance per mode) and the contact's effective mode."""
+
+from __future__ import annotations
+
+import hashlib
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from crm.models import Tenant
+
+    from .base import Policy
+
+HOLDOUT = "holdout"
+TREATMENT = "treatment"
+
+
+class Registry:
+    def __init__(self) -> None:
+        self._policies: dict[str, Policy] = {}
+
+    def register(self, cls: type[Policy]) -> type[Policy]:
+        self._policies[cls.key] = cls()
+        return cls
+
+    def get(self, key: str) -> Policy:
+        try:
+            return self._policies[key]
+        except KeyError:
+            raise KeyError(f"no policy registered for mode {key!r}") from None
+
+    def keys(self) -> list[str]:
+        return list(self._policies)
+
+
+registry = Registry()
+
+
+def experiment_cohort(tenant: Tenant, contact_id: int) -> str | None:
+    """Deterministic cohort of a contact: a hash of the tenant's salt and the contact id.
+
+    Stable across runs and processes; ``None`` when the tenant runs no experiment.
+    """
+    if tenant.experiment_holdout_percent is None:
+        return None
+    digest = hashlib.sha256(f"{tenant.experiment_salt}:{contact_id}".encode()).digest()
+    bucket = int.from_bytes(digest[:8], "big") % 10_000
+    return HOLDOUT if bucket < tenant.experiment_holdout_percent * 100 else TREATMENT
+
+
+def effective_mode(tenant: Tenant, contact_id: int) -> str:
+    cohort = experiment_cohort(tenant, contact_id)
+    if cohort is None:
+        return tenant.mode
+    return "multichannel" if cohort == HOLDOUT else "omnichannel"
+
+
+def policy_for_mode(mode: str) -> Policy:
+    return registry.get(mode)
+
+
+def policy_for_contact(tenant: Tenant, contact_id: int) -> Policy:
+    return registry.get(effective_mode(tenant, contact_id))
+
+
+# Import the policy modules so they register themselves.
+from . import crosschannel, multichannel, omnichannel  # noqa: E402,F401

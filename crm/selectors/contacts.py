@@ -1,0 +1,63 @@
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.db.models import Prefetch, QuerySet
+
+from crm.models import Consent, Contact, Event, Identity, Message, Tenant
+from crm.services.addresses import parse_identity_ref
+
+from .scoping import get_scoped
+
+
+def _contacts(tenant: Tenant) -> QuerySet[Contact]:
+    return Contact.objects.filter(tenant=tenant).prefetch_related(
+        Prefetch("identities", queryset=Identity.objects.order_by("pk")),
+        Prefetch("consents", queryset=Consent.objects.order_by("channel_kind")),
+    )
+
+
+def contact_list(*, tenant: Tenant, identity: str | None = None, search: str | None = None) -> QuerySet[Contact]:
+    qs = _contacts(tenant).order_by("-pk")
+    if identity:
+        kind, address = parse_identity_ref(identity, region=tenant.default_region)
+        qs = qs.filter(identities__kind=kind, identities__address=address)
+    if search:
+        qs = qs.filter(name__icontains=search)
+    return qs
+
+
+def contact_get(*, tenant: Tenant, pk) -> Contact:
+    return get_scoped(_contacts(tenant), tenant=tenant, pk=pk)
+
+
+def contact_by_identity(*, tenant: Tenant, kind: str, address: str) -> Contact | None:
+    return Contact.objects.filter(tenant=tenant, identities__kind=kind, identities__address=address).first()
+
+
+@dataclass(frozen=True)
+class TimelineEntry:
+    type: str  # "message" or "event"
+    id: int
+    occurred_at: datetime
+    channel_id: int | None
+    channel_kind: str
+    item: Message | Event
+
+
+def contact_timeline(*, tenant: Tenant, contact: Contact, limit: int = 100, before: datetime | None = None) -> list[TimelineEntry]:
+    """Messages and events of a contact, newest first, at most ``limit`` (two queries)."""
+    messages = Message.objects.filter(tenant=tenant, contact=contact).select_related("channel")
+    events = Event.objects.filter(tenant=tenant, contact=contact).select_related("channel")
+    if before is not None:
+        messages, events = messages.filter(occurred_at__lt=before), events.filter(occurred_at__lt=before)
+    entries = [
+        TimelineEntry("message", m.pk, m.occurred_at, m.channel_id, m.channel.kind, m)
+        for m in messages.order_by("-occurred_at", "-pk")[:limit]
+    ] + [
+        TimelineEntry("event", e.pk, e.occurred_at, e.channel_id, e.channel_kind or (e.channel.kind if e.channel else ""), e)
+        for e in events.order_by("-occurred_at", "-pk")[:limit]
+    ]
+    entries.sort(key=lambda e: (e.occurred_at, e.type == "message", e.id), reverse=True)
+    return entries[:limit]

@@ -1,0 +1,196 @@
+"""Writes on contacts: create, resolve by identity, merge, erase, consent."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from crm.errors import ApplicationError, ConflictError
+from crm.models import (
+    Consent,
+    ConsentStatus,
+    Contact,
+    ContactMerge,
+    Event,
+    Identity,
+    Message,
+    Tenant,
+    Ticket,
+)
+from crm.models.channels import ChannelKind
+
+from .addresses import normalize_address
+from .locks import lock_contacts
+
+
+def normalize_identities(*, tenant: Tenant, identities: list[dict]) -> list[tuple[str, str]]:
+    out: list[tuple[str, str]] = []
+    for i, ident in enumerate(identities):
+        address = normalize_address(
+            ident.get("kind", ""), ident.get("address", ""), region=tenant.default_region,
+            field=f"identities[{i}]",
+        )
+        if (ident["kind"], address) not in out:
+            out.append((ident["kind"], address))
+    return out
+
+
+def _check_consents(consents: dict) -> None:
+    for kind, status in consents.items():
+        if kind not in ChannelKind.values or status not in ConsentStatus.values:
+            raise ApplicationError(
+                "Consents map a channel kind to opted_in or opted_out.", {"consents": [f"invalid entry {kind!r}"]}
+            )
+
+
+@transaction.atomic
+def contact_create(
+    *, tenant: Tenant, name: str = "", identities: list[dict] | None = None,
+    attributes: dict | None = None, consents: dict | None = None, timezone_name: str = "",
+) -> Contact:
+    pairs = normalize_identities(tenant=tenant, identities=identities or [])
+    _check_consents(consents or {})
+    contact = Contact.objects.create(tenant=tenant, name=name, attributes=attributes or {}, timezone=timezone_name)
+    identity_add_many(tenant=tenant, contact=contact, pairs=pairs)
+    for kind, status in (consents or {}).items():
+        consent_set(tenant=tenant, contact=contact, channel_kind=kind, status=status, source="api")
+    return contact
+
+
+def identity_add_many(*, tenant: Tenant, contact: Contact, pairs: list[tuple[str, str]]) -> None:
+    """Attach identities; one that belongs to another contact is a 409 and nothing is written."""
+    for kind, address in pairs:
+        owner = Identity.objects.filter(tenant=tenant, kind=kind, address=address).values_list("contact_id", flat=True).first()
+        if owner == contact.pk:
+            continue
+        if owner is not None:
+            raise ConflictError(
+                f"The identity {kind}:{address} already belongs to contact {owner}.",
+                {"identities": [f"{kind}:{address} belongs to contact {owner}"], "contact": owner},
+            )
+        try:
+            with transaction.atomic():
+                Identity.objects.create(tenant=tenant, contact=contact, kind=kind, address=address)
+        except IntegrityError:
+            raise ConflictError(f"The identity {kind}:{address} already belongs to another contact.") from None
+
+
+@transaction.atomic
+def contact_update(
+    *, tenant: Tenant, contact: Contact, name: str | None = None, attributes: dict | None = None,
+    identities: list[dict] | None = None, consents: dict | None = None,
+) -> Contact:
+    if name is not None:
+        contact.name = name
+    if attributes is not None:
+        contact.attributes = attributes
+    contact.save()
+    if identities is not None:
+        identity_add_many(tenant=tenant, contact=contact, pairs=normalize_identities(tenant=tenant, identities=identities))
+    if consents is not None:
+        _check_consents(consents)
+        for kind, status in consents.items():
+            consent_set(tenant=tenant, contact=contact, channel_kind=kind, status=status, source="api")
+    return contact
+
+
+def contact_resolve(*, tenant: Tenant, kind: str, address: str, name: str = "") -> tuple[Contact, bool]:
+    """The contact owning an (already normalised) identity, created with it if new.
+
+    Safe under concurrency: two requests creating the same identity end with one contact.
+    """
+    identity = Identity.objects.filter(tenant=tenant, kind=kind, address=address).select_related("contact").first()
+    if identity is not None:
+        return identity.contact, False
+    try:
+        with transaction.atomic():
+            contact = Contact.objects.create(tenant=tenant, name=name)
+            Identity.objects.create(tenant=tenant, contact=contact, kind=kind, address=address)
+            return contact, True
+    except IntegrityError:
+        identity = Identity.objects.select_related("contact").get(tenant=tenant, kind=kind, address=address)
+        return identity.contact, False
+
+
+def consent_set(
+    *, tenant: Tenant, contact: Contact, channel_kind: str, status: str, source: str,
+    source_message: Message | None = None, at: datetime | None = None,
+) -> Consent:
+    """Record the contact's consent for a channel kind; each change is also a timeline event."""
+    at = at or timezone.now()
+    consent, created = Consent.objects.get_or_create(
+        tenant=tenant, contact=contact, channel_kind=channel_kind,
+        defaults={"status": status, "source": source, "source_message": source_message, "changed_at": at},
+    )
+    if not created and consent.status == status:
+        return consent
+    if not created:
+        consent.status, consent.source, consent.source_message, consent.changed_at = status, source, source_message, at
+        consent.save()
+    Event.objects.create(
+        tenant=tenant, contact=contact, name=f"consent.{status}", channel_kind=channel_kind,
+        channel=source_message.channel if source_message else None,
+        properties={"source": source, "message": source_message.pk if source_message else None},
+        occurred_at=at,
+    )
+    return consent
+
+
+@transaction.atomic
+def contact_merge(*, tenant: Tenant, contact: Contact, other: Contact, by: str) -> Contact:
+    """Move identities, tickets, messages, events, consents and offers of ``other`` into
+    ``contact``, then delete ``other``. Locks both contacts (ascending id)."""
+    if contact.pk == other.pk:
+        raise ApplicationError("A contact cannot be merged into itself.", {"other": ["same contact"]})
+    lock_contacts(tenant=tenant, contact_ids=[contact.pk, other.pk])
+    moved = {}
+    for model in (Identity, Ticket, Message, Event):
+        moved[model._meta.model_name] = model.objects.filter(tenant=tenant, contact=other).update(contact=contact)
+    kept_kinds = set(Consent.objects.filter(tenant=tenant, contact=contact).values_list("channel_kind", flat=True))
+    Consent.objects.filter(tenant=tenant, contact=other).exclude(channel_kind__in=kept_kinds).update(contact=contact)
+    from django.apps import apps
+
+    for model in apps.get_models():
+        contact_fk = getattr(model, "merge_contact_field", None)
+        if contact_fk:
+            moved[model._meta.model_name] = model.objects.filter(tenant=tenant, **{contact_fk: other}).update(
+                **{contact_fk: contact}
+            )
+    if not contact.name and other.name:
+        contact.name = other.name
+    contact.attributes = {**other.attributes, **contact.attributes}
+    contact.save()
+    ContactMerge.objects.create(
+        tenant=tenant, kept=contact, merged_contact_id=other.pk, merged_name=other.name,
+        merged_at=timezone.now(), merged_by=by, moved=moved,
+    )
+    other.delete()
+    return contact
+
+
+ERASED = "[erased]"
+
+
+@transaction.atomic
+def contact_erase(*, tenant: Tenant, contact: Contact, by: str) -> Contact:
+    """Right to erasure: personal data removed or anonymised; rows (and counts) are kept."""
+    lock_contacts(tenant=tenant, contact_ids=[contact.pk])
+    Identity.objects.filter(tenant=tenant, contact=contact).delete()
+    Message.objects.filter(tenant=tenant, contact=contact).update(
+        text=ERASED, subject="", from_address="", to_address="", in_reply_to="", metadata={"erased": True}
+    )
+    Ticket.objects.filter(tenant=tenant, contact=contact).update(subject="")
+    Event.objects.filter(tenant=tenant, contact=contact).update(properties={})
+    contact.name = ""
+    contact.attributes = {}
+    contact.erased_at = timezone.now()
+    contact.save()
+    return contact
+
+
+__all__ = [
+    "consent_set", "contact_create", "contact_erase", "contact_merge", "contact_resolve", "contact_update",
+    "identity_add_many",
+]

@@ -1,0 +1,168 @@
+"""Writes on messages: inbound ingestion and outbound creation (agent replies, sends)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from crm.errors import ApplicationError
+from crm.models import Channel, Contact, Direction, Identity, Message, MessageStatus, Purpose, Tenant, Ticket
+from crm.policies import policy_for_contact
+
+from .addresses import IDENTITY_KIND_FOR_CHANNEL, channel_kinds_for_identities, normalize_address
+from .contacts import contact_resolve
+from .locks import lock_contact
+from .tickets import ticket_for_inbound, ticket_touch
+
+
+@dataclass(frozen=True)
+class InboundMessage:
+    """A normalised inbound message, whatever the provider it came from."""
+
+    channel: Channel
+    from_address: str
+    text: str = ""
+    subject: str = ""
+    external_id: str | None = None
+    in_reply_to: str = ""
+    occurred_at: datetime | None = None
+    profile_name: str = ""
+    to_address: str = ""
+    metadata: dict = field(default_factory=dict)
+    thread_ticket_id: int | None = None  # a ticket the provider's threading points at
+
+
+@dataclass(frozen=True)
+class IngestResult:
+    message: Message
+    duplicate: bool
+
+
+def _existing(tenant: Tenant, channel: Channel, external_id: str | None) -> Message | None:
+    if not external_id:
+        return None
+    return Message.objects.filter(tenant=tenant, channel=channel, external_id=external_id).first()
+
+
+@transaction.atomic
+def message_ingest(*, tenant: Tenant, inbound: InboundMessage) -> IngestResult:
+    """Store an inbound message once and thread it under the contact's effective policy.
+
+    Redelivery of the same ``external_id`` on the same channel returns the stored message
+    (``duplicate=True``). Takes the contact's row lock: one contact's messages are threaded
+    one at a time, so simultaneous messages cannot open two tickets where one is due.
+    """
+    channel = inbound.channel
+    if channel.tenant_id != tenant.pk:
+        raise ApplicationError("Unknown channel.", {"channel": ["unknown channel"]})
+    if not channel.enabled:
+        raise ApplicationError("This channel is disabled.", {"channel": ["channel disabled"]})
+    kind = IDENTITY_KIND_FOR_CHANNEL[channel.kind]
+    address = normalize_address(kind, inbound.from_address, region=tenant.default_region, field="from")
+    if (existing := _existing(tenant, channel, inbound.external_id)) is not None:
+        return IngestResult(existing, True)
+    contact, _ = contact_resolve(tenant=tenant, kind=kind, address=address, name=inbound.profile_name[:200])
+    contact = lock_contact(tenant=tenant, contact_id=contact.pk)
+    if (existing := _existing(tenant, channel, inbound.external_id)) is not None:
+        return IngestResult(existing, True)
+    if inbound.profile_name and not contact.name:
+        Contact.objects.filter(pk=contact.pk).update(name=inbound.profile_name[:200])
+    occurred_at = inbound.occurred_at or timezone.now()
+    policy = policy_for_contact(tenant, contact.pk)
+    ticket, _ = ticket_for_inbound(
+        tenant=tenant, policy=policy, contact=contact, channel=channel, occurred_at=occurred_at,
+        subject=inbound.subject or inbound.text[:80], thread_ticket_id=inbound.thread_ticket_id,
+    )
+    try:
+        with transaction.atomic():
+            message = Message.objects.create(
+                tenant=tenant, contact=contact, ticket=ticket, channel=channel, direction=Direction.INBOUND,
+                purpose=Purpose.CONVERSATION, status=MessageStatus.RECEIVED, text=inbound.text,
+                subject=inbound.subject[:998], from_address=address, to_address=inbound.to_address[:320],
+                external_id=inbound.external_id or None, in_reply_to=inbound.in_reply_to[:998],
+                metadata=inbound.metadata, occurred_at=occurred_at,
+            )
+    except IntegrityError:
+        # Only reachable without row locks (SQLite across processes): the constraint decides.
+        return IngestResult(Message.objects.get(tenant=tenant, channel=channel, external_id=inbound.external_id), True)
+    ticket_touch(ticket=ticket, channel=channel, at=occurred_at, inbound=True)
+    return IngestResult(message, False)
+
+
+def contact_address_for(*, tenant: Tenant, contact: Contact, channel: Channel) -> str | None:
+    kind = IDENTITY_KIND_FOR_CHANNEL[channel.kind]
+    return (
+        Identity.objects.filter(tenant=tenant, contact=contact, kind=kind)
+        .order_by("-verified", "pk")
+        .values_list("address", flat=True)
+        .first()
+    )
+
+
+def _reply_channel(*, tenant: Tenant, ticket: Ticket, channel: Channel | None) -> Channel:
+    policy = policy_for_contact(tenant, ticket.contact_id)
+    if channel is None:
+        latest = (
+            Message.objects.filter(tenant=tenant, contact_id=ticket.contact_id, direction=Direction.INBOUND)
+            .select_related("channel")
+            .order_by("-occurred_at", "-pk")
+            .first()
+        )
+        return policy.default_reply_channel(ticket=ticket, latest_inbound=latest.channel if latest else None)
+    kinds = set(Identity.objects.filter(tenant=tenant, contact_id=ticket.contact_id).values_list("kind", flat=True))
+    if not policy.reply_channel_allowed(ticket=ticket, channel=channel, reachable_kinds=channel_kinds_for_identities(kinds)):
+        raise ApplicationError(
+            f"Under the {policy.key} policy this ticket cannot be answered on channel {channel.pk}.",
+            {"channel": [f"not allowed by the {policy.key} policy"]},
+        )
+    return channel
+
+
+@transaction.atomic
+def ticket_reply(
+    *, tenant: Tenant, ticket: Ticket, text: str, channel: Channel | None = None, author: str = "",
+    subject: str = "", at: datetime | None = None,
+) -> Message:
+    """Queue an agent reply on the channel the policy allows; delivery runs after commit."""
+    if not text or not text.strip():
+        raise ApplicationError("A reply needs a text.", {"text": ["this field is required"]})
+    channel = _reply_channel(tenant=tenant, ticket=ticket, channel=channel)
+    if not channel.enabled:
+        raise ApplicationError("This channel is disabled.", {"channel": ["channel disabled"]})
+    at = at or timezone.now()
+    message = outbound_create(
+        tenant=tenant, contact=ticket.contact, channel=channel, text=text, subject=subject or ticket.subject,
+        purpose=Purpose.CONVERSATION, ticket=ticket, author=author, at=at,
+    )
+    if ticket.first_response_at is None:
+        Ticket.objects.filter(pk=ticket.pk).update(first_response_at=at)
+        ticket.first_response_at = at
+    ticket_touch(ticket=ticket, channel=channel, at=at, inbound=False)
+    return message
+
+
+def outbound_create(
+    *, tenant: Tenant, contact: Contact, channel: Channel, text: str, purpose: str, subject: str = "",
+    ticket: Ticket | None = None, author: str = "", at: datetime | None = None, parent: Message | None = None,
+    metadata: dict | None = None,
+) -> Message:
+    """Write a queued outbound message (the outbox row) and enqueue its delivery on commit."""
+    from channels_app.services.outbound import outbound_enqueue
+
+    to_address = contact_address_for(tenant=tenant, contact=contact, channel=channel)
+    if to_address is None:
+        raise ApplicationError(
+            f"The contact has no {IDENTITY_KIND_FOR_CHANNEL[channel.kind]} identity for channel {channel.pk}.",
+            {"channel": ["contact not reachable on this channel"]},
+        )
+    message = Message.objects.create(
+        tenant=tenant, contact=contact, ticket=ticket, channel=channel, direction=Direction.OUTBOUND,
+        purpose=purpose, status=MessageStatus.QUEUED, text=text, subject=subject[:998],
+        from_address=channel.address, to_address=to_address, author=author, occurred_at=at or timezone.now(),
+        parent=parent, metadata=metadata or {},
+    )
+    outbound_enqueue(message)
+    return message

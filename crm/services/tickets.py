@@ -1,0 +1,97 @@
+"""Writes on tickets: which ticket an inbound message joins, status changes, links."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from django.db import transaction
+from django.utils import timezone
+
+from crm.errors import ApplicationError
+from crm.models import Channel, Contact, Tenant, Ticket, TicketChannel, TicketLink, TicketStatus
+from crm.policies import Policy
+
+
+def ticket_for_inbound(
+    *, tenant: Tenant, policy: Policy, contact: Contact, channel: Channel, occurred_at: datetime,
+    subject: str = "", thread_ticket_id: int | None = None,
+) -> tuple[Ticket, bool]:
+    """The ticket an inbound message joins under ``policy``, opened (and linked) if none.
+
+    Assumes the caller holds the contact's row lock, so two messages of one contact
+    arriving together choose the same ticket.
+    """
+    active = Ticket.objects.filter(tenant=tenant, contact=contact, status__in=TicketStatus.active())
+    if thread_ticket_id is not None:
+        hinted = Ticket.objects.filter(tenant=tenant, contact=contact, pk=thread_ticket_id).first()
+        if hinted is not None and policy.may_join(ticket=hinted, channel=channel):
+            return hinted, False
+    if not policy.threads_across_channels:
+        active = active.filter(channel=channel)
+    ticket = active.order_by("-last_message_at", "-pk").first()
+    if ticket is not None:
+        return ticket, False
+    ticket = Ticket.objects.create(
+        tenant=tenant, contact=contact, channel=channel, mode=policy.key, subject=subject[:998],
+        created_at=occurred_at, last_message_at=occurred_at,
+    )
+    if policy.links_new_tickets:
+        others = list(
+            Ticket.objects.filter(tenant=tenant, contact=contact, status__in=TicketStatus.active())
+            .exclude(pk=ticket.pk)
+            .values_list("pk", flat=True)
+        )
+        ticket_link(tenant=tenant, ticket_id=ticket.pk, other_ids=others)
+    return ticket, True
+
+
+def ticket_link(*, tenant: Tenant, ticket_id: int, other_ids: list[int]) -> None:
+    rows = []
+    for other in other_ids:
+        rows.append(TicketLink(tenant=tenant, from_ticket_id=ticket_id, to_ticket_id=other))
+        rows.append(TicketLink(tenant=tenant, from_ticket_id=other, to_ticket_id=ticket_id))
+    TicketLink.objects.bulk_create(rows, ignore_conflicts=True)
+
+
+def ticket_touch(*, ticket: Ticket, channel: Channel, at: datetime, inbound: bool) -> None:
+    """Record activity on a ticket: its channels, its last message time; a customer message
+    reopens a pending or resolved ticket it joins."""
+    TicketChannel.objects.get_or_create(tenant_id=ticket.tenant_id, ticket=ticket, channel=channel)
+    fields = {"last_message_at": max(ticket.last_message_at, at), "updated_at": timezone.now()}
+    if inbound and ticket.status in (TicketStatus.PENDING, TicketStatus.RESOLVED):
+        fields.update(status=TicketStatus.OPEN, resolved_at=None)
+    Ticket.objects.filter(pk=ticket.pk).update(**fields)
+    for name, value in fields.items():
+        setattr(ticket, name, value)
+
+
+ALLOWED_TRANSITIONS = {
+    TicketStatus.OPEN: {TicketStatus.PENDING, TicketStatus.RESOLVED, TicketStatus.CLOSED},
+    TicketStatus.PENDING: {TicketStatus.OPEN, TicketStatus.RESOLVED, TicketStatus.CLOSED},
+    TicketStatus.RESOLVED: {TicketStatus.OPEN, TicketStatus.CLOSED},
+    TicketStatus.CLOSED: {TicketStatus.OPEN},
+}
+
+
+@transaction.atomic
+def ticket_update(
+    *, ticket: Ticket, status: str | None = None, assignee=None, assignee_set: bool = False,
+    priority: int | None = None, at: datetime | None = None,
+) -> Ticket:
+    at = at or timezone.now()
+    if status is not None and status != ticket.status:
+        if status not in ALLOWED_TRANSITIONS[ticket.status]:
+            raise ApplicationError(
+                f"A {ticket.status} ticket cannot become {status}.", {"status": [f"not allowed from {ticket.status}"]}
+            )
+        if status in (TicketStatus.RESOLVED, TicketStatus.CLOSED) and ticket.resolved_at is None:
+            ticket.resolved_at = at
+        if status == TicketStatus.OPEN:
+            ticket.resolved_at = None
+        ticket.status = status
+    if assignee_set:
+        ticket.assignee = assignee
+    if priority is not None:
+        ticket.priority = priority
+    ticket.save()
+    return ticket
