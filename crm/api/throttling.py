@@ -1,3 +1,4 @@
+from rest_framework.settings import api_settings
 from rest_framework.throttling import SimpleRateThrottle
 
 
@@ -6,6 +7,11 @@ class ApiKeyRateThrottle(SimpleRateThrottle):
 
     scope = "api_key"
 
+    def get_rate(self):
+        # Read at request time, so a changed setting applies without a restart.
+        return api_settings.DEFAULT_THROTTLE_RATES.get(self.scope)
+
     def get_cache_key(self, request, view):
-        ident = request.auth.pk if request.auth is not None and hasattr(request.auth, "pk") else self.get_ident(request)
+        key = request.auth
+        ident = key.pk if key is not None and hasattr(key, "pk") else self.get_ident(request)
         return self.cache_format % {"scope": self.scope, "ident": ident}

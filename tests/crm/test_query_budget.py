@@ -1,0 +1,72 @@
+"""Ingesting a message and reading a ticket's context cost the same number of queries for a
+contact with 10 or 10,000 earlier messages."""
+
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from crm.models import Direction, Message, MessageStatus, Ticket
+from crm.selectors.tickets import ticket_context
+from crm.services.contacts import contact_create
+from crm.services.messages import InboundMessage, message_ingest
+
+INGEST_BUDGET = 20
+CONTEXT_BUDGET = 4
+
+
+def seed_history(tenant, channels, n):
+    contact = contact_create(tenant=tenant, name="A", identities=[
+        {"kind": "email", "address": f"h{n}@x.fr"}, {"kind": "phone", "address": f"+336120{n:05d}"},
+    ])
+    first = message_ingest(tenant=tenant, inbound=InboundMessage(
+        channel=channels["email"], from_address=f"h{n}@x.fr", text="first", external_id=f"h{n}-0"))
+    ticket = first.message.ticket
+    t0 = timezone.now() - timedelta(days=30)
+    Message.objects.bulk_create(
+        Message(
+            tenant=tenant, contact=contact, ticket=ticket, channel=channels["email" if i % 2 else "sms"],
+            direction=Direction.INBOUND if i % 3 else Direction.OUTBOUND, status=MessageStatus.RECEIVED,
+            text=f"m{i}", external_id=f"h{n}-{i + 1}", occurred_at=t0 + timedelta(minutes=i),
+        )
+        for i in range(n - 1)
+    )
+    return contact, ticket
+
+
+@pytest.mark.parametrize("mode", ["multichannel", "crosschannel", "omnichannel"])
+@pytest.mark.parametrize("history", [10, 10_000])
+def test_ingest_cost_does_not_grow_with_history(tenant, channels, django_assert_max_num_queries, mode, history):
+    tenant.mode = mode
+    tenant.save()
+    contact, _ = seed_history(tenant, channels, history)
+    with django_assert_max_num_queries(INGEST_BUDGET):
+        result = message_ingest(tenant=tenant, inbound=InboundMessage(
+            channel=channels["sms"], from_address=f"+336120{history:05d}", text="any news?", external_id="new-1"))
+    assert result.message.contact_id == contact.pk and not result.duplicate
+    with django_assert_max_num_queries(INGEST_BUDGET):
+        again = message_ingest(tenant=tenant, inbound=InboundMessage(
+            channel=channels["sms"], from_address=f"+336120{history:05d}", text="any news?", external_id="new-1"))
+    assert again.duplicate
+
+
+@pytest.mark.parametrize("mode", ["multichannel", "crosschannel", "omnichannel"])
+@pytest.mark.parametrize("history", [10, 10_000])
+def test_context_cost_does_not_grow_with_history(tenant, channels, django_assert_max_num_queries, mode, history):
+    tenant.mode = mode
+    tenant.save()
+    _, ticket = seed_history(tenant, channels, history)
+    ticket = Ticket.objects.select_related("channel").get(pk=ticket.pk)
+    with django_assert_max_num_queries(CONTEXT_BUDGET):
+        ctx = ticket_context(tenant=tenant, ticket=ticket)
+        texts = [(m.text, m.channel.kind) for m in ctx.messages]
+    assert ctx.mode == mode
+    assert 0 < len(texts) <= 200
+
+
+@pytest.mark.parametrize("history", [10, 2_000])
+def test_context_api_cost_does_not_grow_with_history(tenant, api, channels, django_assert_max_num_queries, history):
+    _, ticket = seed_history(tenant, channels, history)
+    with django_assert_max_num_queries(12):
+        resp = api.get(f"/api/v1/tickets/{ticket.pk}/context/")
+    assert resp.status_code == 200 and resp.json()["messages"]
