@@ -30,20 +30,40 @@ def ticket(tenant, c, channel, when, mode="multichannel", **extra) -> Ticket:
 
 def inbound(tenant, c, channel, when, ticket_=None, text="hello") -> Message:
     return Message.objects.create(
-        tenant=tenant, contact=c, channel=channel, ticket=ticket_, direction="inbound", purpose="conversation",
-        status="received", text=text, occurred_at=when,
+        tenant=tenant,
+        contact=c,
+        channel=channel,
+        ticket=ticket_,
+        direction="inbound",
+        purpose="conversation",
+        status="received",
+        text=text,
+        occurred_at=when,
     )
 
 
 def outbound(tenant, c, channel, when, ticket_=None, purpose="conversation", author="agent") -> Message:
     return Message.objects.create(
-        tenant=tenant, contact=c, channel=channel, ticket=ticket_, direction="outbound", purpose=purpose,
-        status="sent", text="reply", occurred_at=when, author=author if purpose == "conversation" else "",
+        tenant=tenant,
+        contact=c,
+        channel=channel,
+        ticket=ticket_,
+        direction="outbound",
+        purpose=purpose,
+        status="sent",
+        text="reply",
+        occurred_at=when,
+        author=author if purpose == "conversation" else "",
     )
 
 
 def event(tenant, c, name, when, channel=None, **properties) -> Event:
     return Event.objects.create(
-        tenant=tenant, contact=c, name=name, channel=channel, channel_kind=channel.kind if channel else "",
-        occurred_at=when, properties=properties,
+        tenant=tenant,
+        contact=c,
+        name=name,
+        channel=channel,
+        channel_kind=channel.kind if channel else "",
+        occurred_at=when,
+        properties=properties,
     )
