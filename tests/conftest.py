@@ -21,6 +21,19 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(pytest.mark.skip(reason="needs a Celery broker (set CELERY_BROKER_URL)"))
 
 
+@pytest.fixture(autouse=True)
+def _celery_eager_unless_worker_test(request):
+    """Tasks run in-process in tests, even with a broker configured, except in the tests
+    that start a real worker (marked ``worker``), which need the real broker."""
+    from config.celery import app
+
+    eager = "worker" not in request.keywords
+    previous = app.conf.task_always_eager
+    app.conf.task_always_eager = eager
+    yield
+    app.conf.task_always_eager = previous
+
+
 @pytest.fixture
 def tenant(db):
     return TenantFactory(mode="omnichannel")
