@@ -116,11 +116,10 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "crm.api.schema.AutoSchema",
     "EXCEPTION_HANDLER": "crm.api.errors.exception_handler",
     "DEFAULT_THROTTLE_CLASSES": ["crm.api.throttling.ApiKeyRateThrottle"],
     "DEFAULT_THROTTLE_RATES": {"api_key": env("API_THROTTLE_RATE", default="6000/min")},
-    "PAGE_SIZE": 50,
     "UNAUTHENTICATED_USER": None,
 }
 
@@ -134,6 +133,14 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {
+        "ChannelKindEnum": "crm.models.channels.ChannelKind",
+        "TicketStatusEnum": "crm.models.tickets.TicketStatus",
+        "MessageStatusEnum": "crm.models.messages.MessageStatus",
+        "IdentityKindEnum": "crm.models.contacts.IdentityKind",
+        "ModeEnum": "crm.models.tenants.Mode",
+        "ProviderEnum": "crm.models.channels.Provider",
+    },
 }
 
 # Celery: eager when no broker is configured, so the embedded defaults need no Redis.

@@ -78,6 +78,7 @@ class ChannelDetailApi(TenantApi):
         channel = channel_update(channel=channel, changes=serializer.validated_data)
         return Response(ChannelOutputSerializer(channel).data)
 
+    @extend_schema(responses={204: None})
     def delete(self, request, pk):
         channel = channel_get(tenant=self.tenant, pk=pk)
         try:

@@ -75,6 +75,7 @@ class ContactDetailApi(TenantApi):
         contact_update(tenant=self.tenant, contact=contact, **serializer.validated_data)
         return Response(ContactOutputSerializer(contact_get(tenant=self.tenant, pk=pk)).data)
 
+    @extend_schema(responses={204: None})
     def delete(self, request, pk):
         contact_get(tenant=self.tenant, pk=pk).delete()
         return Response(status=status.HTTP_204_NO_CONTENT)
