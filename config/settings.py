@@ -157,6 +157,17 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=300)}
 CELERY_BEAT_SCHEDULE: dict = {}
 
+# Channels: outbound delivery (retries with exponential backoff and jitter, the outbox sweeper).
+CHANNELS_SEND_TIMEOUT = env.float("CHANNELS_SEND_TIMEOUT", default=10.0)
+CHANNELS_MAX_ATTEMPTS = env.int("CHANNELS_MAX_ATTEMPTS", default=6)
+CHANNELS_RETRY_BACKOFF = env.int("CHANNELS_RETRY_BACKOFF", default=10)
+CHANNELS_RETRY_BACKOFF_MAX = env.int("CHANNELS_RETRY_BACKOFF_MAX", default=600)
+# A message left in "sending" longer than this (its worker died) may be claimed again.
+CHANNELS_SENDING_LEASE_SECONDS = env.int("CHANNELS_SENDING_LEASE_SECONDS", default=CELERY_TASK_TIME_LIMIT + 30)
+CHANNELS_OUTBOX_SWEEP_AFTER = env.int("CHANNELS_OUTBOX_SWEEP_AFTER", default=120)
+CHANNELS_EMAIL_BACKENDS: dict = {}  # provider -> e-mail backend path, overriding anymail's
+CELERY_BEAT_SCHEDULE["channels-outbox-sweep"] = {"task": "channels_app.outbox_sweep", "schedule": 60.0}
+
 EMAIL_BACKEND = env("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="support@localhost")
 ANYMAIL = {

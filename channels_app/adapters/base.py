@@ -1,12 +1,20 @@
-"""The adapter interface every provider module implements."""
+"""The adapter interface every provider module implements, and the normalised events."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import hashlib
+import hmac
+from dataclasses import dataclass, field
+from datetime import datetime
 from typing import TYPE_CHECKING, ClassVar
+
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse
+from django.urls import reverse
 
 if TYPE_CHECKING:
     from crm.models import Channel, Message
+    from crm.services.messages import InboundMessage
 
 
 @dataclass(frozen=True)
@@ -17,10 +25,81 @@ class ProviderResult:
     metadata: dict | None = None
 
 
+@dataclass(frozen=True)
+class InboundEvent:
+    """A message a customer sent; ``raw`` is the provider's own record of it."""
+
+    inbound: InboundMessage
+    raw: dict = field(default_factory=dict)
+    email_references: tuple[str, ...] = ()  # In-Reply-To / References, newest last
+
+
+@dataclass(frozen=True)
+class StatusEvent:
+    """A provider's news about an outbound message (sent, delivered, read, failed...)."""
+
+    external_id: str
+    status: str  # a MessageStatus value, or "" when the event moves no status
+    provider_status: str
+    occurred_at: datetime | None = None
+    error: str = ""
+    customer_event: str = ""  # e.g. "email.clicked": recorded as a crm Event of the contact
+    properties: dict = field(default_factory=dict)
+    raw: dict = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class UnknownEvent:
+    """Something the provider sent that the product does not handle: stored, never dropped."""
+
+    event_type: str
+    raw: dict = field(default_factory=dict)
+
+
+WebhookEvent = InboundEvent | StatusEvent | UnknownEvent
+
+
+def hmac_sha256_hex(secret: str, body: bytes) -> str:
+    return hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+
+
+def secrets_of(channel: Channel, key: str) -> list[str]:
+    """The channel's current secret and, during a rotation, the previous one(s)."""
+    values: list[str] = []
+    for name in (key, f"previous_{key}"):
+        value = channel.credentials.get(name)
+        values.extend(value if isinstance(value, list) else [value] if value else [])
+    return [str(v) for v in values if v]
+
+
+def webhook_url(channel: Channel) -> str:
+    """The public URL of the channel's webhook (what providers call and sign)."""
+    return settings.PUBLIC_BASE_URL + reverse("channels_app:webhook", kwargs={"token": channel.webhook_token})
+
+
 class Adapter:
     key: ClassVar[str]
+    #: other provider names served by the same adapter
+    aliases: ClassVar[tuple[str, ...]] = ()
     #: provider message statuses → MessageStatus values
     status_map: ClassVar[dict[str, str]] = {}
+    #: whether the provider receives webhooks at all
+    receives_webhooks: ClassVar[bool] = False
+
+    def challenge(self, *, request: HttpRequest, channel: Channel) -> HttpResponse:
+        """Answer a GET (subscription verification); most providers have none."""
+        return HttpResponse(status=405)
+
+    def verify(self, *, request: HttpRequest, channel: Channel) -> None:
+        """Raise WebhookForbidden unless the request provably comes from the provider."""
+        raise NotImplementedError
+
+    def parse(self, *, request: HttpRequest, channel: Channel) -> list[WebhookEvent]:
+        """Normalised events of a verified request; raise WebhookUnparseable if it has none."""
+        raise NotImplementedError
+
+    def acknowledge(self, *, events: list[WebhookEvent]) -> HttpResponse:
+        return HttpResponse(status=200)
 
     def send(self, *, channel: Channel, message: Message) -> ProviderResult:
         raise NotImplementedError

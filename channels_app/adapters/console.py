@@ -15,5 +15,7 @@ class ConsoleAdapter(Adapter):
     key = "console"
 
     def send(self, *, channel, message) -> ProviderResult:
-        logger.info("console send %s via %s to %s: %s", message.pk, channel.kind, message.to_address, message.text[:200])
+        logger.info(
+            "console send %s via %s to %s: %s", message.pk, channel.kind, message.to_address, message.text[:200]
+        )
         return ProviderResult(external_id=f"console-{message.pk}")

@@ -10,7 +10,9 @@ class AdapterRegistry:
         self._adapters: dict[str, Adapter] = {}
 
     def register(self, cls: type[Adapter]) -> type[Adapter]:
-        self._adapters[cls.key] = cls()
+        instance = cls()
+        for key in (cls.key, *cls.aliases):
+            self._adapters[key] = instance
         return cls
 
     def get(self, key: str) -> Adapter:
@@ -22,4 +24,4 @@ class AdapterRegistry:
 
 registry = AdapterRegistry()
 
-from . import console  # noqa: E402,F401
+from . import console, email_anymail, generic_signed, meta_whatsapp, twilio_sms  # noqa: E402,F401

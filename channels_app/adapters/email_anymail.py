@@ -1,0 +1,211 @@
+"""E-mail: anymail's inbound and tracking webhooks (Mailgun, Postmark, Amazon SES), raw
+RFC 5322 posts signed with ``X-Signature``, and sending through Django/anymail backends."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import smtplib
+from email.utils import make_msgid
+
+from anymail.exceptions import AnymailError, AnymailRecipientsRefused, AnymailWebhookValidationFailure
+from anymail.inbound import AnymailInboundMessage
+from anymail.webhooks import amazon_ses, mailgun, postmark
+from anymail.webhooks.base import AnymailBasicAuthMixin
+from django.conf import settings
+from django.core.mail import EmailMessage, get_connection
+
+from channels_app.errors import PermanentProviderError, TransientProviderError, WebhookForbidden, WebhookUnparseable
+from channels_app.services import email_threads
+from crm.models import MessageStatus
+from crm.services.messages import InboundMessage
+
+from . import email_content
+from .base import Adapter, InboundEvent, ProviderResult, StatusEvent, UnknownEvent, secrets_of
+from .generic_signed import verify_signed_body
+from .registry import registry
+
+RAW_MIME = "message/rfc822"
+VIEWS = {  # provider: (inbound view, tracking view)
+    "mailgun": (mailgun.MailgunInboundWebhookView, mailgun.MailgunTrackingWebhookView),
+    "postmark": (postmark.PostmarkInboundWebhookView, postmark.PostmarkTrackingWebhookView),
+    "amazon_ses": (amazon_ses.AmazonSESInboundWebhookView, amazon_ses.AmazonSESTrackingWebhookView),
+}
+SEND_KEYS = {"api_key", "server_token", "sender_domain", "api_url", "secret_key", "api_secret", "region_name"}
+CUSTOMER_EVENTS = {"opened", "clicked", "bounced", "complained", "unsubscribed"}
+
+
+def _is_tracking(provider: str, request) -> bool:
+    try:
+        body = json.loads(request.body) if request.content_type == "application/json" else {}
+    except ValueError:
+        return False
+    if provider == "mailgun":
+        return "event-data" in body
+    if provider == "postmark":
+        return "RecordType" in body
+    try:
+        return json.loads(body.get("Message", "{}")).get("notificationType") != "Received"
+    except (ValueError, AttributeError):
+        return False
+
+
+def _views(provider: str, request, channel) -> list:
+    """anymail views configured with this channel's secrets (one per Mailgun signing key)."""
+    inbound_view, tracking_view = VIEWS[provider]
+    view_cls = tracking_view if _is_tracking(provider, request) else inbound_view
+    basic = secrets_of(channel, "webhook_secret")
+    if provider != "mailgun":
+        return [view_cls(webhook_secret=basic, auto_confirm_sns_subscriptions=False)] if basic else []
+    return [view_cls(webhook_secret=basic, webhook_signing_key=k) for k in secrets_of(channel, "webhook_signing_key")]
+
+
+def _parsing_view(provider: str, request):
+    """A view for parsing only (replay of a payload authenticated when it arrived)."""
+    inbound_view, tracking_view = VIEWS[provider]
+    view_cls = tracking_view if _is_tracking(provider, request) else inbound_view
+    kwargs = {"webhook_signing_key": "replay"} if provider == "mailgun" else {"auto_confirm_sns_subscriptions": False}
+    return view_cls(webhook_secret=["replay:replay"], **kwargs)
+
+
+def _sns_type(request) -> str:
+    try:
+        return str(json.loads(request.body).get("Type", ""))
+    except (ValueError, AttributeError):
+        return ""
+
+
+@registry.register
+class EmailAdapter(Adapter):
+    key = "smtp"
+    aliases = ("mailgun", "postmark", "amazon_ses", "sendgrid", "brevo", "mailjet")
+    receives_webhooks = True
+    status_map = {
+        "sent": MessageStatus.SENT,
+        "delivered": MessageStatus.DELIVERED,
+        "opened": MessageStatus.READ,
+        "clicked": MessageStatus.READ,
+        "bounced": MessageStatus.FAILED,
+        "rejected": MessageStatus.FAILED,
+        "failed": MessageStatus.FAILED,
+    }
+
+    def verify(self, *, request, channel) -> None:
+        if request.content_type == RAW_MIME:
+            return verify_signed_body(request, secrets_of(channel, "secret"))
+        views = _views(channel.provider, request, channel) if channel.provider in VIEWS else []
+        for view in views:
+            try:
+                AnymailBasicAuthMixin.validate_request(view, request)
+                view.run_validators(request)
+                request.anymail_view = view
+                return None
+            except AnymailWebhookValidationFailure:
+                continue
+            except AnymailError as exc:
+                raise WebhookUnparseable(str(exc)) from None
+        raise WebhookForbidden("missing or invalid e-mail webhook authentication")
+
+    def parse(self, *, request, channel) -> list:
+        if request.content_type == RAW_MIME:
+            mime = AnymailInboundMessage.parse_raw_mime_bytes(request.body)
+            if not mime.get("From"):
+                raise WebhookUnparseable("no From header")
+            return [self._inbound(mime, channel, fallback_id=hashlib.sha256(request.body).hexdigest())]
+        if channel.provider == "amazon_ses" and _sns_type(request) != "Notification":
+            return [UnknownEvent(event_type=f"sns:{_sns_type(request)}", raw=json.loads(request.body))]
+        try:
+            view = getattr(request, "anymail_view", None) or _parsing_view(channel.provider, request)
+            esp_events = view.parse_events(request)
+        except (AnymailError, KeyError, ValueError, TypeError, AttributeError) as exc:
+            raise WebhookUnparseable(f"{type(exc).__name__}: {exc}") from None
+        return [self._from_anymail(event, channel) for event in esp_events]
+
+    def _from_anymail(self, event, channel):
+        if event.event_type == "inbound":
+            return self._inbound(event.message, channel, fallback_id=event.event_id or "")
+        raw = event.esp_event if isinstance(event.esp_event, dict) else {"event": str(event.esp_event)[:5000]}
+        if event.event_type not in self.status_map and event.event_type not in CUSTOMER_EVENTS:
+            return UnknownEvent(event_type=f"email:{event.event_type}", raw=raw)
+        properties = {k: v for k, v in {"url": event.click_url, "recipient": event.recipient}.items() if v}
+        return StatusEvent(
+            external_id=event.message_id or "",
+            status=self.status_map.get(event.event_type, ""),
+            provider_status=event.event_type,
+            occurred_at=event.timestamp,
+            error=event.reject_reason or event.description or event.mta_response or "",
+            customer_event=f"email.{event.event_type}" if event.event_type in CUSTOMER_EVENTS else "",
+            properties=properties,
+            raw=raw,
+        )
+
+    def _inbound(self, mime, channel, *, fallback_id: str) -> InboundEvent:
+        full = mime.text or email_content.html_to_text(mime.html or "")
+        references = email_content.references_of(mime)
+        recipients = [a.addr_spec for a in mime.to + mime.cc] + [getattr(mime, "envelope_recipient", None) or ""]
+        subject = mime.subject or ""
+        metadata = {
+            "message_id": (mime.get("Message-ID") or "").strip(),
+            "body_full": full,
+            "attachments": email_content.attachments_of(mime),
+            "references": references,
+            "auto_reply": email_content.is_auto_reply(mime),
+            "html": bool(mime.html),
+        }
+        inbound = InboundMessage(
+            channel=channel,
+            from_address=mime.from_email.addr_spec if mime.from_email else "",
+            text=email_content.strip_quoted(full),
+            subject=subject,
+            external_id=metadata["message_id"] or fallback_id or None,
+            in_reply_to=references[0] if references else "",
+            occurred_at=mime.date,
+            profile_name=mime.from_email.display_name if mime.from_email else "",
+            to_address=recipients[0] if recipients else "",
+            metadata=metadata,
+            thread_ticket_id=email_threads.thread_ticket_id(
+                tenant=channel.tenant, references=references, recipients=recipients, subject=subject
+            ),
+        )
+        return InboundEvent(inbound=inbound, raw={"headers": dict(mime.items())}, email_references=tuple(references))
+
+    def send(self, *, channel, message) -> ProviderResult:
+        sender = channel.address or settings.DEFAULT_FROM_EMAIL
+        msgid = make_msgid(domain=sender.rsplit("@", 1)[-1])
+        headers = {"Message-ID": msgid}
+        if parent := email_threads.last_message_id_of(ticket_id=message.ticket_id):
+            headers.update({"In-Reply-To": parent, "References": parent})
+        if not message.author:  # written by the product, not a person (RFC 3834)
+            headers["Auto-Submitted"] = "auto-replied" if message.ticket_id else "auto-generated"
+        reply_to = (
+            email_threads.reply_address(ticket=message.ticket, channel_address=sender) if message.ticket else None
+        )
+        email = EmailMessage(
+            subject=email_threads.subject_with_token(subject=message.subject, ticket_id=message.ticket_id),
+            body=message.text,
+            from_email=sender,
+            to=[message.to_address],
+            headers=headers,
+            reply_to=[reply_to] if reply_to else None,
+            connection=self._connection(channel),
+        )
+        try:
+            email.send()
+        except (AnymailRecipientsRefused, smtplib.SMTPRecipientsRefused) as exc:
+            raise PermanentProviderError(f"recipient refused: {exc}") from None
+        except AnymailError as exc:
+            code = exc.status_code or 503
+            error = TransientProviderError if code in (408, 429) or code >= 500 else PermanentProviderError
+            raise error(f"{type(exc).__name__}: {exc}"[:2000]) from None
+        except (smtplib.SMTPException, OSError) as exc:
+            raise TransientProviderError(f"{type(exc).__name__}: {exc}"[:2000]) from None
+        status = getattr(email, "anymail_status", None)
+        esp_id = status.message_id if status is not None and isinstance(status.message_id, str) else None
+        return ProviderResult(external_id=esp_id or msgid, metadata={"message_id": msgid})
+
+    def _connection(self, channel):
+        if channel.provider == "smtp":
+            return get_connection()
+        kwargs = {k: v for k, v in channel.credentials.items() if k in SEND_KEYS}
+        backend = f"anymail.backends.{channel.provider}.EmailBackend"
+        return get_connection(settings.CHANNELS_EMAIL_BACKENDS.get(channel.provider, backend), **kwargs)

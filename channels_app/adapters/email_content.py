@@ -1,0 +1,99 @@
+"""What an inbound e-mail says: text from HTML, the new part of a reply, attachments,
+whether it is an automatic reply, and the Message-IDs it refers to."""
+
+from __future__ import annotations
+
+import re
+from email.message import Message as MimeMessage
+from html.parser import HTMLParser
+
+BLOCK_TAGS = {"p", "div", "br", "li", "tr", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote", "table", "hr"}
+SKIP_TAGS = {"script", "style", "head", "title"}
+#: lines that open the quoted original in common mail clients
+QUOTE_HEADERS = [
+    re.compile(r"^\s*On .{1,300}wrote:\s*$", re.IGNORECASE),
+    re.compile(r"^\s*Le .{1,300}a écrit\s*:\s*$", re.IGNORECASE),
+    re.compile(r"^\s*Am .{1,300}schrieb .{0,200}:\s*$", re.IGNORECASE),
+    re.compile(r"^\s*-{2,}\s*Original Message\s*-{2,}\s*$", re.IGNORECASE),
+    re.compile(r"^\s*-{2,}\s*Message d'origine\s*-{2,}\s*$", re.IGNORECASE),
+    re.compile(r"^\s*From:\s.+$"),
+    re.compile(r"^_{10,}\s*$"),
+]
+MESSAGE_ID = re.compile(r"<[^<>\s]+>")
+
+
+class _TextExtractor(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] = []
+        self._skipping = 0
+
+    def handle_starttag(self, tag, attrs):
+        if tag in SKIP_TAGS:
+            self._skipping += 1
+        elif tag in BLOCK_TAGS:
+            self.parts.append("\n")
+
+    def handle_endtag(self, tag):
+        if tag in SKIP_TAGS and self._skipping:
+            self._skipping -= 1
+        elif tag in BLOCK_TAGS:
+            self.parts.append("\n")
+
+    def handle_data(self, data):
+        if not self._skipping:
+            self.parts.append(re.sub(r"[ \t\r\n]+", " ", data))
+
+
+def html_to_text(html: str) -> str:
+    parser = _TextExtractor()
+    parser.feed(html)
+    parser.close()
+    lines = [line.strip() for line in "".join(parser.parts).splitlines()]
+    return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()
+
+
+def strip_quoted(text: str) -> str:
+    """The new part of a reply: stops at the quoted original, drops ``>`` lines."""
+    kept: list[str] = []
+    for line in text.splitlines():
+        if any(p.match(line) for p in QUOTE_HEADERS):
+            break
+        if line.lstrip().startswith(">"):
+            continue
+        kept.append(line)
+    stripped = "\n".join(kept).strip()
+    return stripped or text.strip()
+
+
+def is_auto_reply(mime: MimeMessage) -> bool:
+    """RFC 3834 ``Auto-Submitted``, Exchange's suppress header, mailing lists, bulk precedence."""
+    auto_submitted = (mime.get("Auto-Submitted") or "no").strip().lower()
+    precedence = (mime.get("Precedence") or "").strip().lower()
+    return (
+        auto_submitted != "no"
+        or mime.get("X-Auto-Response-Suppress") is not None
+        or mime.get("List-Id") is not None
+        or precedence in ("bulk", "junk", "list", "auto_reply")
+    )
+
+
+def references_of(mime: MimeMessage) -> list[str]:
+    """Message-IDs this mail answers, the direct parent first."""
+    refs = MESSAGE_ID.findall(mime.get("In-Reply-To") or "")
+    for ref in reversed(MESSAGE_ID.findall(mime.get("References") or "")):
+        if ref not in refs:
+            refs.append(ref)
+    return refs
+
+
+def attachments_of(message) -> list[dict]:
+    """Name, type and size of each attachment of an AnymailInboundMessage."""
+    return [
+        {
+            "name": part.get_filename() or "",
+            "content_type": part.get_content_type(),
+            "size": len(part.get_content_bytes() or b""),
+        }
+        for part in message.attachments
+    ]

@@ -1,0 +1,164 @@
+"""Meta WhatsApp Cloud API: GET verification, ``X-Hub-Signature-256`` over the raw body,
+several messages and statuses per POST."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from typing import TypedDict
+
+import requests
+from django.conf import settings
+from django.http import HttpResponse
+from django.utils.crypto import constant_time_compare
+
+from channels_app.errors import (
+    OutsideWindowError,
+    TransientProviderError,
+    WebhookForbidden,
+    WebhookUnparseable,
+    error_for_status,
+)
+from crm.models import MessageStatus
+from crm.services.messages import InboundMessage
+
+from .base import Adapter, InboundEvent, ProviderResult, StatusEvent, UnknownEvent, hmac_sha256_hex, secrets_of
+from .registry import registry
+
+GRAPH_URL = "https://graph.facebook.com/v21.0/{phone_number_id}/messages"
+#: Cloud API error codes for "outside the 24-hour customer service window"
+OUTSIDE_WINDOW_CODES = {131047, 131026}
+
+
+class CloudApiValue(TypedDict, total=False):
+    messaging_product: str
+    metadata: dict
+    contacts: list[dict]
+    messages: list[dict]
+    statuses: list[dict]
+    errors: list[dict]
+
+
+def _when(timestamp) -> datetime | None:
+    try:
+        return datetime.fromtimestamp(int(timestamp), tz=UTC)
+    except (TypeError, ValueError):
+        return None
+
+
+def _text_of(message: dict) -> str:
+    """The readable part of a message of any type; non-text types keep a marker."""
+    kind = message.get("type", "")
+    body = message.get(kind) if isinstance(message.get(kind), dict) else {}
+    if kind == "text":
+        return body.get("body", "")
+    if kind in ("button",):
+        return body.get("text", "")
+    if kind == "interactive":
+        reply = body.get("button_reply") or body.get("list_reply") or {}
+        return reply.get("title", "")
+    if kind == "reaction":
+        return body.get("emoji", "")
+    caption = body.get("caption") or body.get("filename") or body.get("name") or ""
+    return f"[{kind}] {caption}".strip()
+
+
+@registry.register
+class MetaWhatsAppAdapter(Adapter):
+    key = "meta"
+    receives_webhooks = True
+    status_map = {
+        "sent": MessageStatus.SENT,
+        "delivered": MessageStatus.DELIVERED,
+        "read": MessageStatus.READ,
+        "failed": MessageStatus.FAILED,
+    }
+
+    def challenge(self, *, request, channel) -> HttpResponse:
+        expected = channel.credentials.get("verify_token", "")
+        given = request.GET.get("hub.verify_token", "")
+        if request.GET.get("hub.mode") != "subscribe" or not expected or not constant_time_compare(given, expected):
+            return HttpResponse("verification failed", status=403, content_type="text/plain")
+        return HttpResponse(request.GET.get("hub.challenge", ""), content_type="text/plain")
+
+    def verify(self, *, request, channel) -> None:
+        given = request.headers.get("X-Hub-Signature-256", "")
+        secrets = secrets_of(channel, "app_secret")
+        if not given or not any(
+            constant_time_compare(given, "sha256=" + hmac_sha256_hex(s, request.body)) for s in secrets
+        ):
+            raise WebhookForbidden("missing or invalid X-Hub-Signature-256")
+
+    def parse(self, *, request, channel) -> list:
+        try:
+            payload = json.loads(request.body)
+            changes = [change for entry in payload["entry"] for change in entry["changes"]]
+        except (ValueError, UnicodeDecodeError, KeyError, TypeError) as exc:
+            raise WebhookUnparseable(f"not a Cloud API notification: {exc!r}") from None
+        events: list = []
+        for change in changes:
+            value: CloudApiValue = change.get("value") if isinstance(change, dict) else None
+            if not isinstance(value, dict) or change.get("field") != "messages":
+                events.append(UnknownEvent(event_type=f"field:{change.get('field', '?')}", raw=change))
+                continue
+            names = {c.get("wa_id"): c.get("profile", {}).get("name", "") for c in value.get("contacts", [])}
+            events += [self._inbound(m, names, value, channel) for m in value.get("messages", [])]
+            events += [self._status(s) for s in value.get("statuses", [])]
+            if not value.get("messages") and not value.get("statuses"):
+                events.append(UnknownEvent(event_type="messages:other", raw=value))
+        return events
+
+    def _inbound(self, message: dict, names: dict, value: CloudApiValue, channel) -> InboundEvent:
+        if not message.get("from") or not message.get("id"):
+            raise WebhookUnparseable("a message without 'from' or 'id'")
+        kind = message.get("type", "")
+        metadata = {"type": kind} if kind != "text" else {}
+        if kind not in ("text", "") and isinstance(message.get(kind), dict):
+            metadata[kind] = message[kind]
+        inbound = InboundMessage(
+            channel=channel,
+            from_address="+" + message["from"].lstrip("+"),
+            text=_text_of(message),
+            external_id=message["id"],
+            occurred_at=_when(message.get("timestamp")),
+            profile_name=names.get(message["from"], ""),
+            to_address=value.get("metadata", {}).get("display_phone_number", ""),
+            metadata=metadata,
+            in_reply_to=(message.get("context") or {}).get("id", ""),
+        )
+        return InboundEvent(inbound=inbound, raw=message)
+
+    def _status(self, status: dict) -> StatusEvent:
+        errors = status.get("errors") or []
+        error = "; ".join(f"{e.get('code')} {e.get('title', '')}".strip() for e in errors)
+        provider_status = str(status.get("status", ""))
+        return StatusEvent(
+            external_id=str(status.get("id", "")),
+            status=self.status_map.get(provider_status, ""),
+            provider_status=provider_status,
+            occurred_at=_when(status.get("timestamp")),
+            error=error,
+            raw=status,
+        )
+
+    def send(self, *, channel, message) -> ProviderResult:
+        creds = channel.credentials
+        url = GRAPH_URL.format(phone_number_id=creds.get("phone_number_id", ""))
+        body = {
+            "messaging_product": "whatsapp",
+            "to": message.to_address.lstrip("+"),
+            "type": "text",
+            "text": {"body": message.text},
+        }
+        headers = {"Authorization": f"Bearer {creds.get('access_token', '')}"}
+        try:
+            response = requests.post(url, json=body, headers=headers, timeout=settings.CHANNELS_SEND_TIMEOUT)
+        except requests.RequestException as exc:
+            raise TransientProviderError(f"connection error: {type(exc).__name__}") from None
+        data = response.json() if response.headers.get("Content-Type", "").startswith("application/json") else {}
+        if response.status_code // 100 == 2:
+            return ProviderResult(external_id=(data.get("messages") or [{}])[0].get("id"))
+        error = data.get("error", {}) if isinstance(data, dict) else {}
+        if error.get("code") in OUTSIDE_WINDOW_CODES:
+            raise OutsideWindowError(f"outside the WhatsApp 24-hour window: {error.get('message', '')}")
+        raise error_for_status(response.status_code, str(error or response.text[:500]))

@@ -1,0 +1,138 @@
+"""Twilio SMS and WhatsApp: form-encoded webhooks signed with ``X-Twilio-Signature``.
+
+The signature covers the URL Twilio called, so it is rebuilt from ``PUBLIC_BASE_URL``
+(the address the world sees, behind any proxy) plus the request path and query.
+"""
+
+from __future__ import annotations
+
+from typing import TypedDict
+
+import requests
+from django.conf import settings
+from django.http import HttpResponse
+from twilio.base.exceptions import TwilioRestException
+from twilio.request_validator import RequestValidator
+from twilio.rest import Client
+
+from channels_app.errors import PermanentProviderError, TransientProviderError, WebhookForbidden, WebhookUnparseable
+from crm.models import ChannelKind, MessageStatus
+from crm.services.messages import InboundMessage
+
+from .base import Adapter, InboundEvent, ProviderResult, StatusEvent, secrets_of, webhook_url
+from .registry import registry
+
+WHATSAPP_PREFIX = "whatsapp:"
+#: Twilio error codes that mean "outside the WhatsApp 24-hour window" or "never deliverable"
+PERMANENT_CODES = {21211, 21610, 21614, 63016}
+EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response></Response>'
+
+
+class TwilioInboundPayload(TypedDict, total=False):
+    MessageSid: str
+    AccountSid: str
+    From: str
+    To: str
+    Body: str
+    NumMedia: str
+    ProfileName: str
+    WaId: str
+    MessageStatus: str
+    ErrorCode: str
+    ErrorMessage: str
+
+
+def strip_prefix(address: str) -> str:
+    return address[len(WHATSAPP_PREFIX) :] if address.startswith(WHATSAPP_PREFIX) else address
+
+
+def public_url(request) -> str:
+    return settings.PUBLIC_BASE_URL + request.get_full_path()
+
+
+@registry.register
+class TwilioAdapter(Adapter):
+    key = "twilio"
+    receives_webhooks = True
+    status_map = {
+        "queued": MessageStatus.QUEUED,
+        "accepted": MessageStatus.QUEUED,
+        "sending": MessageStatus.SENDING,
+        "sent": MessageStatus.SENT,
+        "delivered": MessageStatus.DELIVERED,
+        "read": MessageStatus.READ,
+        "failed": MessageStatus.FAILED,
+        "undelivered": MessageStatus.FAILED,
+        "canceled": MessageStatus.FAILED,
+    }
+
+    def verify(self, *, request, channel) -> None:
+        signature = request.headers.get("X-Twilio-Signature", "")
+        params = request.POST.dict() if request.content_type == "application/x-www-form-urlencoded" else {}
+        url = public_url(request)
+        tokens = secrets_of(channel, "auth_token")
+        if not signature or not any(RequestValidator(t).validate(url, params, signature) for t in tokens):
+            raise WebhookForbidden("missing or invalid X-Twilio-Signature")
+
+    def parse(self, *, request, channel) -> list:
+        data: TwilioInboundPayload = request.POST.dict()
+        if not data.get("MessageSid"):
+            raise WebhookUnparseable("no MessageSid in the form body")
+        status = data.get("MessageStatus", "")
+        if status and status != "received":
+            return [self._status(data)]
+        if not data.get("From"):
+            raise WebhookUnparseable("no From in the form body")
+        try:
+            media_count = int(data.get("NumMedia") or 0)
+        except ValueError:
+            raise WebhookUnparseable("NumMedia is not a number") from None
+        media = [
+            {"url": data.get(f"MediaUrl{i}", ""), "content_type": data.get(f"MediaContentType{i}", "")}
+            for i in range(media_count)
+        ]
+        inbound = InboundMessage(
+            channel=channel,
+            from_address=strip_prefix(data["From"]),
+            text=data.get("Body", ""),
+            external_id=data["MessageSid"],
+            profile_name=data.get("ProfileName", ""),
+            to_address=strip_prefix(data.get("To", "")),
+            metadata={"media": media} if media else {},
+        )
+        return [InboundEvent(inbound=inbound, raw=dict(data))]
+
+    def _status(self, data: TwilioInboundPayload) -> StatusEvent:
+        status = data["MessageStatus"]
+        error = " ".join(filter(None, [data.get("ErrorCode", ""), data.get("ErrorMessage", "")]))
+        return StatusEvent(
+            external_id=data["MessageSid"],
+            status=self.status_map.get(status, ""),
+            provider_status=status,
+            error=error,
+            raw=dict(data),
+        )
+
+    def acknowledge(self, *, events) -> HttpResponse:
+        return HttpResponse(EMPTY_TWIML, content_type="text/xml")
+
+    def send(self, *, channel, message) -> ProviderResult:
+        sid, token = channel.credentials.get("account_sid"), channel.credentials.get("auth_token")
+        if not sid or not token:
+            raise PermanentProviderError("channel has no account_sid or auth_token")
+        prefix = WHATSAPP_PREFIX if channel.kind == ChannelKind.WHATSAPP else ""
+        try:
+            sent = Client(sid, token).messages.create(
+                to=prefix + message.to_address,
+                from_=prefix + channel.address,
+                body=message.text,
+                status_callback=webhook_url(channel),
+            )
+        except TwilioRestException as exc:
+            reason = f"Twilio {exc.status} error {exc.code}: {exc.msg}"
+            if exc.code in PERMANENT_CODES or (400 <= exc.status < 500 and exc.status not in (408, 429)):
+                raise PermanentProviderError(reason) from None
+            raise TransientProviderError(reason) from None
+        except requests.RequestException as exc:
+            raise TransientProviderError(f"connection error: {type(exc).__name__}") from None
+        return ProviderResult(external_id=sent.sid)

@@ -1,0 +1,66 @@
+from django.contrib import admin, messages
+from django.utils.translation import gettext_lazy as _
+
+from channels_app.errors import WebhookUnparseable
+from crm.errors import ApplicationError
+
+from .models import DeliveryAttempt, EmailReference, StatusReceipt, WebhookPayload
+from .services.inbound import webhook_payload_replay
+
+
+@admin.register(WebhookPayload)
+class WebhookPayloadAdmin(admin.ModelAdmin):
+    list_display = ("id", "received_at", "tenant", "channel", "provider", "state", "short_error")
+    list_filter = ("state", "provider")
+    actions = ["replay"]
+    readonly_fields = [f.name for f in WebhookPayload._meta.fields if f.name != "body_b64"] + ["body_text"]
+    exclude = ("body_b64",)
+
+    def has_add_permission(self, request):
+        return False
+
+    @admin.display(description=_("error"))
+    def short_error(self, obj):
+        return obj.error[:120]
+
+    @admin.display(description=_("body"))
+    def body_text(self, obj):
+        return obj.body.decode("utf-8", errors="replace")[:20000]
+
+    @admin.action(description=_("Replay the selected payloads"))
+    def replay(self, request, queryset):
+        done = 0
+        for payload in queryset.exclude(state="replayed"):
+            try:
+                webhook_payload_replay(payload=payload)
+                done += 1
+            except (WebhookUnparseable, ApplicationError) as exc:
+                payload.error = str(exc)[:5000]
+                payload.save(update_fields=["error"])
+                self.message_user(request, f"#{payload.pk} still fails: {exc}", messages.ERROR)
+        self.message_user(request, f"{done} payload(s) replayed.", messages.SUCCESS)
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(DeliveryAttempt)
+class DeliveryAttemptAdmin(ReadOnlyAdmin):
+    list_display = ("message", "number", "provider", "outcome", "started_at", "finished_at", "error")
+    list_filter = ("outcome", "provider")
+
+
+@admin.register(StatusReceipt)
+class StatusReceiptAdmin(ReadOnlyAdmin):
+    list_display = ("external_id", "status", "provider_status", "applied", "message", "received_at")
+    list_filter = ("status", "applied")
+
+
+@admin.register(EmailReference)
+class EmailReferenceAdmin(ReadOnlyAdmin):
+    list_display = ("message_id_header", "message", "ticket")

@@ -1,0 +1,111 @@
+"""Channel-side records: delivery attempts, applied status callbacks, kept webhook payloads,
+e-mail Message-IDs for threading."""
+
+from __future__ import annotations
+
+import base64
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from crm.models import TenantOwned
+
+
+class AttemptOutcome(models.TextChoices):
+    IN_FLIGHT = "in_flight", _("In flight")
+    SENT = "sent", _("Sent")
+    RETRY = "retry", _("Failed, will retry")
+    FAILED = "failed", _("Failed for good")
+    LOST = "lost", _("Lost (worker died)")
+
+
+class DeliveryAttempt(TenantOwned):
+    """One try at handing an outbound message to its provider."""
+
+    message = models.ForeignKey("crm.Message", on_delete=models.CASCADE, related_name="delivery_attempts")
+    number = models.PositiveSmallIntegerField()
+    provider = models.CharField(max_length=32)
+    outcome = models.CharField(max_length=16, choices=AttemptOutcome.choices, default=AttemptOutcome.IN_FLIGHT)
+    error = models.TextField(blank=True)
+    started_at = models.DateTimeField()
+    finished_at = models.DateTimeField(null=True, blank=True)
+    retry_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["message", "number"], name="delivery_attempt_unique_number")]
+        ordering = ["message", "number"]
+        verbose_name = _("delivery attempt")
+
+    def __str__(self) -> str:
+        return f"message {self.message_id} attempt {self.number}: {self.outcome}"
+
+
+class StatusReceipt(TenantOwned):
+    """A provider status for an outbound message, applied once per (message, status).
+
+    Keyed by the provider's id: a callback that arrives before the send recorded that id
+    waits here (``message`` empty) and is applied when the id is stored.
+    """
+
+    channel = models.ForeignKey("crm.Channel", on_delete=models.CASCADE, related_name="+")
+    external_id = models.CharField(max_length=255)
+    status = models.CharField(max_length=16)
+    message = models.ForeignKey(
+        "crm.Message", null=True, blank=True, on_delete=models.CASCADE, related_name="status_receipts"
+    )
+    provider_status = models.CharField(max_length=64, blank=True)
+    error = models.TextField(blank=True)
+    occurred_at = models.DateTimeField()
+    received_at = models.DateTimeField(auto_now_add=True)
+    applied = models.BooleanField(default=False, help_text=_("False while waiting or when a later status came first."))
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["channel", "external_id", "status"], name="status_receipt_once")]
+        indexes = [models.Index(fields=["channel", "external_id"])]
+        verbose_name = _("status receipt")
+
+
+class PayloadState(models.TextChoices):
+    REJECTED = "rejected", _("Rejected (could not be parsed)")
+    UNKNOWN = "unknown", _("Unknown event type")
+    UNMATCHED = "unmatched", _("Status for an unknown message")
+    REPLAYED = "replayed", _("Replayed")
+
+
+class WebhookPayload(TenantOwned):
+    """An authenticated webhook request the product could not (fully) use, kept verbatim."""
+
+    channel = models.ForeignKey("crm.Channel", on_delete=models.CASCADE, related_name="+")
+    provider = models.CharField(max_length=32)
+    state = models.CharField(max_length=16, choices=PayloadState.choices)
+    error = models.TextField(blank=True)
+    method = models.CharField(max_length=8, default="POST")
+    path = models.CharField(max_length=2000)
+    content_type = models.CharField(max_length=255, blank=True)
+    headers = models.JSONField(default=dict, blank=True)
+    body_b64 = models.TextField(blank=True)
+    received_at = models.DateTimeField(auto_now_add=True)
+    replayed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["tenant", "state", "received_at"])]
+        verbose_name = _("webhook payload")
+
+    def __str__(self) -> str:
+        return f"{self.provider} {self.state} #{self.pk}"
+
+    @property
+    def body(self) -> bytes:
+        return base64.b64decode(self.body_b64)
+
+
+class EmailReference(TenantOwned):
+    """A Message-ID header the product sent or received, pointing at its message and ticket."""
+
+    message = models.ForeignKey("crm.Message", on_delete=models.CASCADE, related_name="+")
+    ticket = models.ForeignKey("crm.Ticket", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    message_id_header = models.CharField(max_length=998)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["tenant", "message_id_header"], name="email_reference_unique")]
+        verbose_name = _("e-mail reference")
