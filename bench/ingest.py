@@ -1,0 +1,191 @@
+"""Inbound ingestion against the framework floor, through gunicorn and PostgreSQL on loopback.
+
+Two phases in one run, the same server, the same load and the same bodies:
+
+* ``floor``: ``POST /bench/floor/`` authenticates with an API key, validates the body with a
+  DRF serializer and inserts one row: the least any endpoint of this project can cost;
+* ``ingest``: ``POST /api/v1/messages/inbound/``: normalise the sender, find or create the
+  contact, lock it, deduplicate, thread under the policy, store the message.
+
+Target: ingestion keeps at least 60% of the floor's throughput.
+
+``python -m bench ingest`` runs it; ``python -m bench.ingest prepare|count`` are the steps it
+runs inside the server's environment. Environment knobs: ``BENCH_DURATION`` and
+``BENCH_WARMUP`` (seconds per phase), ``BENCH_CONCURRENCY`` (client threads),
+``BENCH_WORKERS`` (gunicorn sync workers), ``BENCH_MODE`` (tenant mode, omnichannel).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import subprocess
+import sys
+import time
+
+from bench.server import ROOT, ServerConfig, database_recreate, gunicorn, manage, python_module
+
+TARGET_RATIO = 0.6
+CHANNEL_MIX = (("sms", 0.45), ("email", 0.35), ("whatsapp", 0.20))
+WORDS = (
+    "hello order delivery refund invoice parcel late thanks store card size colour return exchange "
+    "payment account password address tomorrow today please help question where when status"
+).split()
+
+
+def inbound_mix(
+    *,
+    channels: dict[str, int],
+    prefix: str,
+    contacts: int = 20_000,
+    hot_contacts: int = 200,
+    hot_share: float = 0.3,
+    seed: int = 7,
+):
+    """``make_body(i)``: a realistic inbound mix, deterministic in ``i``.
+
+    Channels by weight (sms, email, whatsapp); 30% of messages come from a few repeat senders,
+    the rest from a large pool; a phone number writes on both sms and whatsapp (one contact);
+    every message has its own ``external_id``.
+    """
+    kinds = [k for k, _ in CHANNEL_MIX]
+    weights = [w for _, w in CHANNEL_MIX]
+
+    def make_body(i: int) -> bytes:
+        rnd = random.Random(seed * 1_000_003 + i)
+        kind = rnd.choices(kinds, weights)[0]
+        n = rnd.randrange(hot_contacts) if rnd.random() < hot_share else rnd.randrange(contacts)
+        body = {
+            "channel": channels[kind],
+            "text": " ".join(rnd.choices(WORDS, k=rnd.randint(4, 30))).capitalize() + ".",
+            "external_id": f"{prefix}-{i}",
+        }
+        if kind == "email":
+            body.update({"from": f"Customer{n}@Example.com", "subject": f"Order {1000 + n}"})
+        else:
+            number = f"+33 6 {n // 10_000 % 100:02d} {n // 100 % 100:02d} {n % 100:02d} 11"
+            body["from"] = f"whatsapp:{number}" if kind == "whatsapp" else number
+        if rnd.random() < 0.2:
+            body["name"] = f"Customer {n}"
+        return json.dumps(body).encode()
+
+    return make_body
+
+
+def _settings() -> dict:
+    quick = os.environ.get("BENCH_QUICK") == "1"
+    return {
+        "duration": float(os.environ.get("BENCH_DURATION", 5 if quick else 25)),
+        "warmup": float(os.environ.get("BENCH_WARMUP", 2 if quick else 5)),
+        "concurrency": int(os.environ.get("BENCH_CONCURRENCY", 8)),
+        "workers": int(os.environ.get("BENCH_WORKERS", 3)),
+        "mode": os.environ.get("BENCH_MODE", "omnichannel"),
+        "max_requests": 200_000,
+    }
+
+
+def _phase(*, url: str, token: str, channels: dict, prefix: str, settings: dict) -> dict:
+    args = {"channels": channels, "prefix": prefix}
+    command = [
+        sys.executable,
+        "-m",
+        "bench.loadgen",
+        "--url",
+        url,
+        "--token",
+        token,
+        "--factory",
+        "bench.ingest:inbound_mix",
+        "--factory-args",
+        json.dumps(args),
+        "--concurrency",
+        str(settings["concurrency"]),
+        "--warmup",
+        str(settings["warmup"]),
+        "--duration",
+        str(settings["duration"]),
+        "--max-requests",
+        str(settings["max_requests"]),
+    ]
+    done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, check=True)
+    return json.loads(done.stdout)
+
+
+def run() -> dict:
+    settings = _settings()
+    config = ServerConfig(workers=settings["workers"])
+    database_recreate(config.database_url)
+    manage(config, "migrate", "--noinput")
+    prepared = json.loads(python_module(config, "bench.ingest", "prepare", settings["mode"]))
+    stamp = str(int(time.time()))
+    with gunicorn(config) as base:
+        phases = {
+            name: _phase(
+                url=base + path,
+                token=prepared["key"],
+                channels=prepared["channels"],
+                prefix=f"{name}-{stamp}",
+                settings=settings,
+            )
+            for name, path in (("floor", "/bench/floor/"), ("ingest", "/api/v1/messages/inbound/"))
+        }
+    rows = json.loads(python_module(config, "bench.ingest", "count", str(prepared["tenant"])))
+    ratio = phases["ingest"]["per_second"] / phases["floor"]["per_second"] if phases["floor"]["per_second"] else 0
+    return {
+        "name": "ingest",
+        "server": {
+            "gunicorn_workers": config.workers,
+            "worker_class": config.worker_class,
+            "database": "PostgreSQL on loopback",
+            "cache": "Redis on loopback",
+            "mode": settings["mode"],
+        },
+        "load": {k: settings[k] for k in ("duration", "warmup", "concurrency")},
+        "phases": phases,
+        "rows_written": rows,
+        "ratio": round(ratio, 3),
+        "target": TARGET_RATIO,
+        "meets_target": ratio >= TARGET_RATIO,
+        "table": [
+            {"phase": name, **{k: p[k] for k in ("requests", "per_second", "p50_ms", "p99_ms", "errors")}}
+            for name, p in phases.items()
+        ],
+    }
+
+
+# -- steps run inside the server's environment (Django configured with bench.settings) -----
+
+
+def _prepare(mode: str) -> dict:
+    from crm.services.tenants import api_key_create, channel_create, tenant_create
+
+    tenant = tenant_create(slug=f"bench-{int(time.time())}", name="Benchmark", mode=mode, by="bench")
+    _, raw = api_key_create(tenant=tenant, role="agent", label="bench")
+    channels = {kind: channel_create(tenant=tenant, kind=kind, name=f"{kind} bench").pk for kind, _ in CHANNEL_MIX}
+    return {"tenant": tenant.pk, "key": raw, "channels": channels}
+
+
+def _count(tenant_id: int) -> dict:
+    from bench.floor.models import FloorMessage
+    from crm.models import Contact, Message, Ticket
+
+    return {
+        "floor_rows": FloorMessage.objects.filter(tenant_id=tenant_id).count(),
+        "messages": Message.objects.filter(tenant_id=tenant_id).count(),
+        "contacts": Contact.objects.filter(tenant_id=tenant_id).count(),
+        "tickets": Ticket.objects.filter(tenant_id=tenant_id).count(),
+    }
+
+
+def main(argv: list[str]) -> None:
+    import django
+
+    django.setup()
+    step, arg = argv[0], argv[1]
+    result = _prepare(arg) if step == "prepare" else _count(int(arg))
+    print(json.dumps(result))
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
