@@ -167,6 +167,9 @@ CHANNELS_SENDING_LEASE_SECONDS = env.int("CHANNELS_SENDING_LEASE_SECONDS", defau
 CHANNELS_OUTBOX_SWEEP_AFTER = env.int("CHANNELS_OUTBOX_SWEEP_AFTER", default=120)
 CHANNELS_EMAIL_BACKENDS: dict = {}  # provider -> e-mail backend path, overriding anymail's
 CELERY_BEAT_SCHEDULE["channels-outbox-sweep"] = {"task": "channels_app.outbox_sweep", "schedule": 60.0}
+# Journeys: run due steps; concurrent ticks share the work (SELECT ... FOR UPDATE SKIP LOCKED).
+JOURNEYS_TICK_SECONDS = env.float("JOURNEYS_TICK_SECONDS", default=10.0)
+CELERY_BEAT_SCHEDULE["journeys-tick"] = {"task": "journeys.journeys_tick", "schedule": JOURNEYS_TICK_SECONDS}
 
 EMAIL_BACKEND = env("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="support@localhost")

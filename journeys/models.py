@@ -53,6 +53,8 @@ class Enrollment(TenantOwned):
     next_run_at = models.DateTimeField(null=True, blank=True)
     #: when the current wait_for step started waiting (its timeout counts from there)
     waiting_since = models.DateTimeField(null=True, blank=True)
+    #: the event a wait_for step waits for: a matching event wakes the enrollment up
+    waiting_for_event = models.CharField(max_length=100, blank=True)
     enrolled_at = models.DateTimeField()
     converted_at = models.DateTimeField(null=True, blank=True)
     exited_at = models.DateTimeField(null=True, blank=True)

@@ -1,0 +1,55 @@
+"""Writes on enrollments caused by a customer event: enrolments, goals and wake-ups."""
+
+from __future__ import annotations
+
+from django.db import IntegrityError, transaction
+
+from crm.models import Event
+from crm.policies import effective_mode, experiment_cohort
+
+from ..models import Enrollment, EnrollmentStatus, Journey
+
+
+def enrollments_on_event(*, event: Event) -> list[Enrollment]:
+    """Apply a newly recorded event to the contact's journeys; return the new enrollments.
+
+    - Goal: active enrollments of journeys whose goal is this event record when the contact
+      reached it (``converted_at``). What a running journey *does* about it is the policy's
+      call, made by the engine at each later step.
+    - Wake-up: enrollments waiting for this event (``wait_for``) become due at once.
+    - Trigger: the contact enters every active journey this event triggers, unless already
+      active in it (the partial unique constraint decides under concurrency).
+    """
+    tenant, contact, at = event.tenant, event.contact, event.occurred_at
+    active = Enrollment.objects.filter(tenant=tenant, contact=contact, status=EnrollmentStatus.ACTIVE)
+    active.filter(journey__goal_event=event.name, converted_at__isnull=True, enrolled_at__lte=at).update(
+        converted_at=at
+    )
+    active.filter(waiting_for_event=event.name, waiting_since__lte=at, next_run_at__gt=at).update(next_run_at=at)
+    if contact.erased_at is not None:
+        return []
+    journeys = list(Journey.objects.filter(tenant=tenant, trigger_event=event.name, active=True).order_by("pk"))
+    if not journeys:
+        return []
+    mode = effective_mode(tenant, contact.pk)
+    cohort = experiment_cohort(tenant, contact.pk) or ""
+    created = []
+    for journey in journeys:
+        try:
+            with transaction.atomic():
+                created.append(
+                    Enrollment.objects.create(
+                        tenant=tenant,
+                        journey=journey,
+                        contact=contact,
+                        mode=mode,
+                        cohort=cohort,
+                        next_run_at=at,
+                        enrolled_at=at,
+                        context=event.properties or {},
+                        trigger_event=event,
+                    )
+                )
+        except IntegrityError:
+            continue  # already active in this journey: no re-entry
+    return created
