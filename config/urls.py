@@ -10,4 +10,5 @@ urlpatterns = [
     path("api/redoc/", SpectacularRedocView.as_view(url_name="schema"), name="api-redoc"),
     path("webhooks/", include("channels_app.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
+    path("", include("crm.dashboard_urls")),
 ]

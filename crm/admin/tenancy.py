@@ -1,0 +1,177 @@
+"""Admin for tenants, mode history, staff memberships, API keys and channels."""
+
+from __future__ import annotations
+
+import json
+
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
+
+from crm.errors import ApplicationError
+from crm.models import (
+    ApiKey,
+    Channel,
+    Membership,
+    ModeChange,
+    Role,
+    Tenant,
+)
+from crm.services.tenants import api_key_create, channel_check, tenant_create, tenant_update
+
+from .scoping import (
+    ReadOnlyMixin,
+    ScopedInline,
+    TenantScopedAdmin,
+    TenantScopedForm,
+    actor,
+)
+
+
+class ModeChangeInline(ReadOnlyMixin, ScopedInline):
+    model = ModeChange
+    fields = ["changed_at", "mode", "experiment", "changed_by"]
+    readonly = True
+
+
+@admin.register(Tenant)
+class TenantAdmin(TenantScopedAdmin):
+    tenant_lookup = "pk"
+    roles = {"view": Role.AGENT, "change": Role.ADMIN}
+    list_display = ["slug", "name", "mode", "experiment_holdout_percent", "created_at"]
+    list_filter = ["mode"]
+    search_fields = ["slug", "name"]
+    readonly_fields = ["experiment_started_at", "experiment_salt", "created_at"]
+    inlines = [ModeChangeInline]
+
+    def has_add_permission(self, request):
+        return request.user.is_superuser
+
+    def has_delete_permission(self, request, obj=None):
+        return request.user.is_superuser
+
+    def save_model(self, request, obj, form, change):
+        """Mode and experiment changes go through ``tenant_update`` so they are recorded."""
+        changes = {name: form.cleaned_data[name] for name in form.changed_data}
+        if "experiment_holdout_percent" in changes:
+            percent = changes.pop("experiment_holdout_percent")
+            changes["experiment"] = None if percent is None else {"holdout_percent": percent}
+        if not change:
+            created = tenant_create(slug=obj.slug, name=obj.name, mode=obj.mode, by=actor(request))
+            changes = {k: v for k, v in changes.items() if k not in ("slug", "name", "mode")}
+            obj.pk, obj._state.adding = created.pk, False
+        updated = tenant_update(tenant=obj, changes=changes, by=actor(request))
+        obj.__dict__.update({k: v for k, v in updated.__dict__.items() if k != "_state"})
+
+
+@admin.register(ModeChange)
+class ModeChangeAdmin(ReadOnlyMixin, TenantScopedAdmin):
+    list_display = ["tenant", "changed_at", "mode", "experiment", "changed_by"]
+    list_filter = ["mode"]
+    list_select_related = ["tenant"]
+
+
+@admin.register(Membership)
+class MembershipAdmin(TenantScopedAdmin):
+    roles = {"view": Role.AGENT, "add": Role.ADMIN, "change": Role.ADMIN, "delete": Role.ADMIN}
+    list_display = ["user", "tenant", "role"]
+    list_filter = ["role"]
+    list_select_related = ["user", "tenant"]
+    search_fields = ["user__username", "user__email"]
+
+
+class ApiKeyForm(TenantScopedForm):
+    class Meta:
+        model = ApiKey
+        fields = ["tenant", "role", "label"]
+
+
+@admin.register(ApiKey)
+class ApiKeyAdmin(TenantScopedAdmin):
+    """Keys are created here (the raw key is shown once) and revoked; only the hash is stored."""
+
+    roles = {"view": Role.ADMIN, "add": Role.ADMIN, "change": Role.ADMIN}
+    form = ApiKeyForm
+    list_display = ["prefix", "label", "role", "tenant", "created_at", "revoked_at"]
+    list_filter = ["role", ("revoked_at", admin.EmptyFieldListFilter)]
+    list_select_related = ["tenant"]
+    search_fields = ["prefix", "label"]
+    readonly_fields = ["prefix", "created_at", "revoked_at"]
+    actions = ["revoke"]
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            obj.save(update_fields=["role", "label"])
+            return
+        key, raw = api_key_create(tenant=obj.tenant, role=obj.role, label=obj.label)
+        obj.__dict__.update({k: v for k, v in key.__dict__.items() if k != "_state"})
+        obj._state.adding, obj._state.db = False, key._state.db
+        messages.warning(request, _("New API key (copy it now, it will not be shown again): %(key)s") % {"key": raw})
+
+    @admin.action(description=_("Revoke selected API keys"))
+    def revoke(self, request, queryset):
+        from django.utils import timezone
+
+        count = queryset.filter(revoked_at__isnull=True).update(revoked_at=timezone.now())
+        self.message_user(request, ngettext("%d key revoked.", "%d keys revoked.", count) % count)
+
+
+class ChannelForm(TenantScopedForm):
+    new_credentials = forms.CharField(
+        label=_("credentials (JSON object)"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("Write-only: leave empty to keep the stored credentials; they are never shown."),
+    )
+
+    class Meta:
+        model = Channel
+        fields = ["tenant", "kind", "name", "provider", "address", "enabled"]
+
+    def clean_new_credentials(self):
+        raw = self.cleaned_data["new_credentials"].strip()
+        if not raw:
+            return None
+        try:
+            value = json.loads(raw)
+        except ValueError:
+            raise ValidationError(_("Enter a JSON object.")) from None
+        if not isinstance(value, dict) or not all(isinstance(v, str) for v in value.values()):
+            raise ValidationError(_("Enter a JSON object of strings."))
+        return value
+
+    def clean(self):
+        data = super().clean()
+        try:
+            channel_check(kind=data.get("kind", ""), provider=data.get("provider", ""))
+        except ApplicationError as exc:
+            self.add_error("provider", exc.message)
+        return data
+
+    def save(self, commit=True):
+        if self.cleaned_data.get("new_credentials") is not None:
+            self.instance.credentials = self.cleaned_data["new_credentials"]
+        return super().save(commit)
+
+
+@admin.register(Channel)
+class ChannelAdmin(TenantScopedAdmin):
+    roles = {"view": Role.AGENT, "add": Role.ADMIN, "change": Role.ADMIN, "delete": Role.ADMIN}
+    form = ChannelForm
+    list_display = ["name", "kind", "provider", "address", "enabled", "tenant"]
+    list_filter = ["kind", "provider", "enabled"]
+    list_select_related = ["tenant"]
+    search_fields = ["name", "address"]
+    readonly_fields = ["credential_keys", "webhook_url"]
+
+    @admin.display(description=_("stored credentials"))
+    def credential_keys(self, obj):
+        return ", ".join(sorted(obj.credentials)) or "-"
+
+    @admin.display(description=_("webhook URL"))
+    def webhook_url(self, obj):
+        from crm.api.channels import webhook_url
+
+        return webhook_url(obj) if obj.pk else "-"

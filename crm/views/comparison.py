@@ -1,0 +1,21 @@
+"""Comparison dashboard: the replay of the log under the three policies, side by side, and the
+observed outcomes per effective mode with their intervals (definitions: metrics.md)."""
+
+from __future__ import annotations
+
+from .access import DashboardView
+from .forms import PeriodForm
+from .report import build_report, observed_rows, replay_rows
+
+
+class ComparisonView(DashboardView):
+    nav = "comparison"
+
+    def get(self, request):
+        form = PeriodForm(request.GET or None)
+        start, end = form.period()
+        report = build_report(tenant=self.tenant, start=start, end=end)
+        context = {"form": form, "start": start, "end": end, "report": report}
+        if report is not None:
+            context.update(replay=replay_rows(report), observed=observed_rows(report))
+        return self.render("crm/comparison.html", context)

@@ -1,0 +1,69 @@
+"""Forms of the dashboard pages (filters, reply, period)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django import forms
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from crm.models import Channel, Mode, Tenant, TicketStatus
+
+from .reads import ACTIVE
+
+
+class InboxFilterForm(forms.Form):
+    status = forms.ChoiceField(
+        label=_("Status"),
+        required=False,
+        choices=[(ACTIVE, _("Open or pending")), ("", _("All")), *TicketStatus.choices],
+    )
+    channel = forms.TypedChoiceField(label=_("Channel"), required=False, coerce=int, empty_value=None)
+    mode = forms.ChoiceField(label=_("Mode"), required=False, choices=[("", _("All")), *Mode.choices])
+
+    def __init__(self, *args, channels: list[Channel], **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["channel"].choices = [("", _("All"))] + [(c.pk, str(c)) for c in channels]
+
+    def filters(self) -> dict:
+        if not self.is_valid():
+            return {"status": ACTIVE}
+        data = self.cleaned_data
+        status = data["status"] if "status" in self.data else ACTIVE
+        return {"status": status, "channel": data["channel"], "mode": data["mode"]}
+
+
+class ReplyForm(forms.Form):
+    """The channel list shows what the policy allows; the policy still decides on submit."""
+
+    text = forms.CharField(label=_("Reply"), widget=forms.Textarea(attrs={"rows": 4}), max_length=20000)
+    channel = forms.ModelChoiceField(
+        label=_("Channel"), queryset=Channel.objects.none(), required=False, empty_label=_("Default (policy)")
+    )
+
+    def __init__(self, *args, tenant: Tenant, allowed: list[Channel], **kwargs):
+        super().__init__(*args, **kwargs)
+        field = self.fields["channel"]
+        field.queryset = Channel.objects.filter(tenant=tenant)
+        field.choices = [("", field.empty_label)] + [(c.pk, f"{c.name} ({c.get_kind_display()})") for c in allowed]
+
+
+class PeriodForm(forms.Form):
+    start = forms.DateField(label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    end = forms.DateField(label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+
+    def period(self):
+        """The chosen period as aware datetimes; the last 30 days by default, end inclusive."""
+        today = timezone.localdate()
+        data = self.cleaned_data if self.is_valid() else {}
+        end = data.get("end") or today
+        start = data.get("start") or end - timedelta(days=30)
+        if start > end:
+            start, end = end, start
+        tz = timezone.get_current_timezone()
+        as_dt = timezone.datetime.combine
+        return (
+            timezone.make_aware(as_dt(start, timezone.datetime.min.time()), tz),
+            timezone.make_aware(as_dt(end + timedelta(days=1), timezone.datetime.min.time()), tz),
+        )

@@ -1,0 +1,97 @@
+"""Inbox and ticket pages: the ticket list, the agent context under the policy, replies."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.shortcuts import redirect
+from django.utils.translation import gettext as _
+
+from crm.errors import ApplicationError
+from crm.models import TicketStatus
+from crm.selectors.contacts import contact_get
+from crm.selectors.tickets import ticket_context, ticket_get
+from crm.services.messages import ticket_reply
+from crm.services.tickets import ticket_update
+
+from .access import DashboardView
+from .forms import InboxFilterForm, ReplyForm
+from .reads import contact_mode, context_items, inbox_page, reply_channels, tenant_channels
+
+
+class InboxView(DashboardView):
+    nav = "inbox"
+
+    def get(self, request):
+        form = InboxFilterForm(request.GET or None, channels=tenant_channels(tenant=self.tenant))
+        page = inbox_page(tenant=self.tenant, filters=form.filters(), page=request.GET.get("page"))
+        query = request.GET.copy()
+        query.pop("page", None)
+        return self.render("crm/inbox.html", {"form": form, "page": page, "query": query.urlencode()})
+
+
+class TicketView(DashboardView):
+    """GET: the ticket and what the agent may see; POST: a reply through ``ticket_reply``."""
+
+    nav = "inbox"
+
+    def get(self, request, pk):
+        ticket = ticket_get(tenant=self.tenant, pk=pk)
+        return self._page(
+            ticket, ReplyForm(tenant=self.tenant, allowed=reply_channels(tenant=self.tenant, ticket=ticket))
+        )
+
+    def post(self, request, pk):
+        ticket = ticket_get(tenant=self.tenant, pk=pk)
+        form = ReplyForm(request.POST, tenant=self.tenant, allowed=reply_channels(tenant=self.tenant, ticket=ticket))
+        if not form.is_valid():
+            return self._page(ticket, form, status=400)
+        try:
+            message = ticket_reply(
+                tenant=self.tenant,
+                ticket=ticket,
+                text=form.cleaned_data["text"],
+                channel=form.cleaned_data["channel"],
+                author=f"staff:{request.user.get_username()}",
+            )
+        except ApplicationError as exc:
+            form.add_error(None, exc.message)
+            return self._page(ticket, form, status=400)
+        messages.success(request, _("Reply queued on %(channel)s.") % {"channel": message.channel.name})
+        return redirect("dashboard:ticket", pk=ticket.pk)
+
+    def _page(self, ticket, form, status=200):
+        context = ticket_context(tenant=self.tenant, ticket=ticket)
+        contact = contact_get(tenant=self.tenant, pk=ticket.contact_id)
+        return self.render(
+            "crm/ticket.html",
+            {
+                "ticket": ticket,
+                "contact": contact,
+                "items": context_items(context),
+                "context": context,
+                "contact_mode": contact_mode(tenant=self.tenant, contact=contact),
+                "form": form,
+                "transitions": ticket_transitions(ticket.status),
+            },
+            status=status,
+        )
+
+
+def ticket_transitions(status: str) -> list[tuple[str, str]]:
+    from crm.services.tickets import ALLOWED_TRANSITIONS
+
+    return [(s, TicketStatus(s).label) for s in TicketStatus.values if s in ALLOWED_TRANSITIONS[status]]
+
+
+class TicketStatusView(DashboardView):
+    """POST ``status``: move the ticket through ``ticket_update`` (its rules decide)."""
+
+    def post(self, request, pk):
+        ticket = ticket_get(tenant=self.tenant, pk=pk)
+        try:
+            ticket_update(ticket=ticket, status=request.POST.get("status", ""))
+        except (ApplicationError, KeyError, ValueError):
+            messages.error(request, _("This status change is not allowed."))
+        else:
+            messages.success(request, _("Ticket status: %(status)s.") % {"status": ticket.get_status_display()})
+        return redirect("dashboard:ticket", pk=ticket.pk)

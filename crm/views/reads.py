@@ -1,0 +1,114 @@
+"""Reads the dashboard pages need beyond the shared selectors; each includes its joins, so
+templates never query."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.core.paginator import Page, Paginator
+from django.db.models import Count, Q
+
+from crm.models import Channel, Contact, Event, Identity, Message, Tenant, Ticket, TicketStatus
+from crm.policies import policy_for_contact
+from crm.policies.registry import effective_mode, experiment_cohort
+from crm.selectors.tickets import TicketContext, ticket_list
+from crm.services.addresses import channel_kinds_for_identities
+
+INBOX_PAGE_SIZE = 25
+ACTIVE = "active"
+
+
+def inbox_page(*, tenant: Tenant, filters: dict, page: str | int | None) -> Page:
+    """Tickets, newest activity first; ``status=active`` means open or pending."""
+    status = filters.get("status")
+    shared = {k: v for k, v in filters.items() if k != "status" or status != ACTIVE}
+    qs = ticket_list(tenant=tenant, filters=shared).select_related("contact")
+    if status == ACTIVE:
+        qs = qs.filter(status__in=TicketStatus.active())
+    return Paginator(qs, INBOX_PAGE_SIZE).get_page(page)
+
+
+def tenant_channels(*, tenant: Tenant) -> list[Channel]:
+    return list(Channel.objects.filter(tenant=tenant).order_by("kind", "pk"))
+
+
+def reply_channels(*, tenant: Tenant, ticket: Ticket) -> list[Channel]:
+    """The enabled channels the contact's policy allows a reply on, for the reply form."""
+    policy = policy_for_contact(tenant, ticket.contact_id)
+    identity_kinds = set(
+        Identity.objects.filter(tenant=tenant, contact_id=ticket.contact_id).values_list("kind", flat=True)
+    )
+    reachable = channel_kinds_for_identities(identity_kinds)
+    candidates = Channel.objects.filter(tenant=tenant, enabled=True).order_by("kind", "pk")
+    return [c for c in candidates if policy.reply_channel_allowed(ticket=ticket, channel=c, reachable_kinds=reachable)]
+
+
+@dataclass(frozen=True)
+class ContextItem:
+    """One line of the agent context: a message or an event."""
+
+    occurred_at: datetime
+    message: Message | None = None
+    event: Event | None = None
+
+
+def context_items(context: TicketContext) -> list[ContextItem]:
+    items = [ContextItem(m.occurred_at, message=m) for m in context.messages]
+    items += [ContextItem(e.occurred_at, event=e) for e in context.events]
+    return sorted(items, key=lambda i: (i.occurred_at, i.event is not None))
+
+
+def contact_tickets(*, tenant: Tenant, contact: Contact) -> list[Ticket]:
+    return list(ticket_list(tenant=tenant, filters={"contact": contact.pk}))
+
+
+@dataclass(frozen=True)
+class ContactMode:
+    mode: str
+    cohort: str | None
+
+
+def contact_mode(*, tenant: Tenant, contact: Contact) -> ContactMode:
+    return ContactMode(effective_mode(tenant, contact.pk), experiment_cohort(tenant, contact.pk))
+
+
+def contact_search(*, tenant: Tenant, query: str, page: str | int | None) -> Page:
+    """Contacts by name or identity address (case-insensitive), newest first."""
+    qs = Contact.objects.filter(tenant=tenant).prefetch_related("identities").order_by("-pk")
+    if query:
+        matching = Identity.objects.filter(tenant=tenant, address__icontains=query).values("contact_id")
+        qs = qs.filter(Q(name__icontains=query) | Q(pk__in=matching))
+    return Paginator(qs, INBOX_PAGE_SIZE).get_page(page)
+
+
+@dataclass(frozen=True)
+class JourneyRow:
+    id: int
+    name: str
+    trigger_event: str
+    goal_event: str
+    active: bool
+    enrolled: int
+    converted: int
+
+    @property
+    def conversion_rate(self) -> float | None:
+        return self.converted / self.enrolled if self.enrolled else None
+
+
+def journey_rows(*, tenant: Tenant) -> list[JourneyRow] | None:
+    """Journeys with enrolled and converted counts (one query); ``None`` without the journeys app."""
+    try:
+        from journeys.models import Journey
+    except ImportError:
+        return None
+    qs = (
+        Journey.objects.filter(tenant=tenant)
+        .annotate(
+            n_enrolled=Count("enrollments"),
+            n_converted=Count("enrollments", filter=Q(enrollments__converted_at__isnull=False)),
+        )
+        .order_by("name", "pk")
+    )
+    return [JourneyRow(j.pk, j.name, j.trigger_event, j.goal_event, j.active, j.n_enrolled, j.n_converted) for j in qs]

@@ -1,0 +1,133 @@
+"""The comparison report (crm.metrics) shaped into table rows for the dashboard.
+
+The metrics engine is optional here: without it the page says no comparison is available
+rather than showing made-up figures.
+"""
+
+from __future__ import annotations
+
+import importlib
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from django.utils.formats import number_format
+from django.utils.translation import gettext_lazy as _
+
+from crm.models import Tenant
+
+POLICIES = ("multichannel", "crosschannel", "omnichannel")
+
+METRIC_LABELS = {
+    "episodes": _("Episodes (customer needs)"),
+    "threads": _("Tickets opened"),
+    "fragmentation": _("Tickets per episode"),
+    "channel_switches": _("Channel switches"),
+    "context_losses": _("Context losses"),
+    "context_loss_rate": _("Context loss rate"),
+    "repeat_contact_share": _("Episodes where the customer repeats"),
+    "stale_channel_replies": _("Replies on a stale channel"),
+    "post_goal_sends": _("Sends after the goal was reached"),
+    "capped_sends": _("Sends beyond the frequency cap"),
+    "offer_redemptions_refused": _("Offer redemptions refused"),
+    "first_response_seconds": _("First response time (s)"),
+    "resolution_seconds": _("Resolution time (s)"),
+    "customer_messages_per_episode": _("Customer messages per episode"),
+    "tickets_per_episode": _("Tickets per episode"),
+    "csat": _("Satisfaction (CSAT, 1-5)"),
+    "journey_conversion_rate": _("Journey conversion rate"),
+    "opt_out_rate": _("Opt-out rate"),
+    "contacts": _("Active contacts"),
+    "multi_identity_share": _("Contacts reachable on 2+ channel kinds"),
+    "consent_conflicts": _("Consent conflicts"),
+}
+
+
+def _builder():
+    """The metrics engine's report function, or ``None`` while it is not installed."""
+    try:
+        module = importlib.import_module("crm.metrics.comparison")
+    except ImportError:
+        return None
+    return getattr(module, "comparison_report", None)
+
+
+def build_report(*, tenant: Tenant, start: datetime, end: datetime) -> dict | None:
+    builder = _builder()
+    return None if builder is None else builder(tenant=tenant, start=start, end=end)
+
+
+@dataclass(frozen=True)
+class Figure:
+    """One cell: a value, optionally its sample size and 95% interval."""
+
+    value: Any
+    n: int | None = None
+    low: Any = None
+    high: Any = None
+
+    @property
+    def missing(self) -> bool:
+        return self.value is None
+
+    @property
+    def display(self) -> str:
+        return _number(self.value)
+
+    @property
+    def interval(self) -> str | None:
+        if self.low is None or self.high is None:
+            return None
+        return f"[{_number(self.low)} ; {_number(self.high)}]"
+
+
+def _number(value: Any) -> str:
+    if value is None:
+        return "-"
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return str(value)
+    return number_format(value, 0 if isinstance(value, int) or abs(value) >= 1000 else 2, force_grouping=True)
+
+
+def figure(raw: Any) -> Figure:
+    if not isinstance(raw, dict):
+        return Figure(raw)
+    value = next((raw[k] for k in ("value", "median", "mean", "rate") if k in raw), None)
+    n = next((raw[k] for k in ("n", "count", "sample_size") if k in raw), None)
+    ci = raw.get("ci") or raw.get("ci95")
+    low, high = (
+        (ci[0], ci[1]) if isinstance(ci, list | tuple) and len(ci) == 2 else (raw.get("ci_low"), raw.get("ci_high"))
+    )
+    return Figure(value, n, low, high)
+
+
+@dataclass(frozen=True)
+class Row:
+    key: str
+    label: str
+    cells: list[Figure]
+
+
+def _label(key: str) -> str:
+    return METRIC_LABELS.get(key, key.replace("_", " "))
+
+
+def replay_rows(report: dict) -> list[Row]:
+    replay = report.get("replay") or {}
+    keys = list(dict.fromkeys(k for mode in POLICIES for k in (replay.get(mode) or {})))
+    return [Row(k, _label(k), [figure((replay.get(m) or {}).get(k)) for m in POLICIES]) for k in keys]
+
+
+@dataclass(frozen=True)
+class ObservedTable:
+    columns: list[str]
+    rows: list[Row]
+
+
+def observed_rows(report: dict) -> ObservedTable:
+    observed = report.get("observed") or {}
+    columns = list(observed)
+    keys = list(dict.fromkeys(k for c in columns for k in (observed[c] or {})))
+    return ObservedTable(
+        columns, [Row(k, _label(k), [figure((observed[c] or {}).get(k)) for c in columns]) for k in keys]
+    )
