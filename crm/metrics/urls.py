@@ -1,1 +1,7 @@
-urlpatterns: list = []
+from django.urls import path
+
+from . import api
+
+urlpatterns = [
+    path("comparison/", api.ComparisonApi.as_view(), name="comparison"),
+]

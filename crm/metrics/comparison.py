@@ -1,0 +1,56 @@
+"""The comparison report (metrics.md, "The report"): profile, replay and observed figures."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from django.utils import timezone
+
+from crm.models import Tenant
+
+from .observed import observed_metrics
+from .profile import profile_metrics
+from .replay import replay_metrics
+
+DEFAULT_DAYS = 30
+
+
+def default_period(*, start: datetime | None, end: datetime | None) -> tuple[datetime, datetime]:
+    """``end`` defaults to now, ``start`` to 30 days before ``end``."""
+    end = end or timezone.now()
+    return start or end - timedelta(days=DEFAULT_DAYS), end
+
+
+def _iso(value: datetime) -> str:
+    return value.astimezone(UTC).isoformat().replace("+00:00", "Z")
+
+
+def comparison_report(
+    *, tenant: Tenant, start: datetime | None = None, end: datetime | None = None, assumptions: list | None = None
+) -> dict:
+    """The report for ``[start, end)``; ``assumptions`` only when the data is simulated."""
+    start, end = default_period(start=start, end=end)
+    observed, experiment = observed_metrics(tenant=tenant, start=start, end=end)
+    report = {
+        "tenant": tenant.slug,
+        "start": _iso(start),
+        "end": _iso(end),
+        "episode_gap_hours": tenant.episode_gap_hours,
+        "profile": profile_metrics(tenant=tenant, start=start, end=end),
+        "replay": replay_metrics(tenant=tenant, start=start, end=end),
+        "observed": observed,
+    }
+    if experiment is not None:
+        report["experiment"] = experiment
+    if assumptions is None:
+        assumptions = simulation_assumptions(tenant=tenant, start=start, end=end)
+    if assumptions:
+        report["assumptions"] = assumptions
+    return report
+
+
+def simulation_assumptions(*, tenant: Tenant, start: datetime, end: datetime) -> list:
+    """The behavioural assumptions of simulations whose virtual time overlaps the period."""
+    from simulator.selectors import simulation_assumptions_for
+
+    return simulation_assumptions_for(tenant=tenant, start=start, end=end)
