@@ -41,7 +41,6 @@ INSTALLED_APPS = [
     "crm",
     "channels_app",
     "journeys",
-    "simulator",
 ]
 
 MIDDLEWARE = [
