@@ -41,6 +41,7 @@ INSTALLED_APPS = [
     "crm",
     "channels_app",
     "journeys",
+    "simulator",
 ]
 
 MIDDLEWARE = [
