@@ -6,9 +6,15 @@ from __future__ import annotations
 import hashlib
 import json
 import smtplib
+from datetime import UTC, datetime
 from email.utils import make_msgid
 
-from anymail.exceptions import AnymailError, AnymailRecipientsRefused, AnymailWebhookValidationFailure
+from anymail.exceptions import (
+    AnymailConfigurationError,
+    AnymailError,
+    AnymailRecipientsRefused,
+    AnymailWebhookValidationFailure,
+)
 from anymail.inbound import AnymailInboundMessage
 from anymail.webhooks import amazon_ses, mailgun, postmark
 from anymail.webhooks.base import AnymailBasicAuthMixin
@@ -37,8 +43,12 @@ CUSTOMER_EVENTS = {"opened", "clicked", "bounced", "complained", "unsubscribed"}
 
 def _is_tracking(provider: str, request) -> bool:
     try:
-        body = json.loads(request.body) if request.content_type == "application/json" else {}
-    except ValueError:
+        body = (
+            json.loads(request.body) if request.content_type == "application/json" or provider == "amazon_ses" else {}
+        )
+    except (ValueError, UnicodeDecodeError):
+        return False
+    if not isinstance(body, dict):
         return False
     if provider == "mailgun":
         return "event-data" in body
@@ -66,6 +76,10 @@ def _parsing_view(provider: str, request):
     view_cls = tracking_view if _is_tracking(provider, request) else inbound_view
     kwargs = {"webhook_signing_key": "replay"} if provider == "mailgun" else {"auto_confirm_sns_subscriptions": False}
     return view_cls(webhook_secret=["replay:replay"], **kwargs)
+
+
+def _aware(value: datetime | None) -> datetime | None:
+    return value.replace(tzinfo=UTC) if value is not None and value.tzinfo is None else value
 
 
 def _sns_type(request) -> str:
@@ -117,7 +131,7 @@ class EmailAdapter(Adapter):
         try:
             view = getattr(request, "anymail_view", None) or _parsing_view(channel.provider, request)
             esp_events = view.parse_events(request)
-        except (AnymailError, KeyError, ValueError, TypeError, AttributeError) as exc:
+        except (AnymailError, AnymailConfigurationError, KeyError, ValueError, TypeError, AttributeError) as exc:
             raise WebhookUnparseable(f"{type(exc).__name__}: {exc}") from None
         return [self._from_anymail(event, channel) for event in esp_events]
 
@@ -159,7 +173,7 @@ class EmailAdapter(Adapter):
             subject=subject,
             external_id=metadata["message_id"] or fallback_id or None,
             in_reply_to=references[0] if references else "",
-            occurred_at=mime.date,
+            occurred_at=_aware(mime.date),
             profile_name=mime.from_email.display_name if mime.from_email else "",
             to_address=recipients[0] if recipients else "",
             metadata=metadata,
