@@ -1,6 +1,6 @@
 """Inbound ingestion against the framework floor, through gunicorn and PostgreSQL on loopback.
 
-Two phases in one run, the same server, the same load and the same bodies:
+Two endpoints in one run, the same server, the same load and the same bodies:
 
 * ``floor``: ``POST /bench/floor/`` authenticates with an API key, validates the body with a
   DRF serializer and inserts one row: the least any endpoint of this project can cost;
@@ -9,9 +9,14 @@ Two phases in one run, the same server, the same load and the same bodies:
 
 Target: ingestion keeps at least 60% of the floor's throughput.
 
+The two are measured in alternating rounds (floor then ingest, ingest then floor, ...) so that
+whatever else the machine does weighs on both alike; each round starts with a warm-up whose
+requests are not counted, and the rounds' windows are pooled.
+
 ``python -m bench ingest`` runs it; ``python -m bench.ingest prepare|count`` are the steps it
-runs inside the server's environment. Environment knobs: ``BENCH_DURATION`` and
-``BENCH_WARMUP`` (seconds per phase), ``BENCH_CONCURRENCY`` (client threads),
+runs inside the server's environment. Environment knobs: ``BENCH_ROUNDS``, ``BENCH_DURATION``
+and ``BENCH_WARMUP`` (seconds per round and endpoint; the first warm-up is longer: workers load
+the project on their first request), ``BENCH_CONCURRENCY`` (client threads),
 ``BENCH_WORKERS`` (gunicorn sync workers), ``BENCH_MODE`` (tenant mode, omnichannel).
 """
 
@@ -24,6 +29,7 @@ import subprocess
 import sys
 import time
 
+from bench.loadgen import summarize
 from bench.server import ROOT, ServerConfig, database_recreate, gunicorn, manage, python_module
 
 TARGET_RATIO = 0.6
@@ -76,8 +82,9 @@ def inbound_mix(
 def _settings() -> dict:
     quick = os.environ.get("BENCH_QUICK") == "1"
     return {
-        "duration": float(os.environ.get("BENCH_DURATION", 5 if quick else 25)),
-        "warmup": float(os.environ.get("BENCH_WARMUP", 2 if quick else 5)),
+        "rounds": int(os.environ.get("BENCH_ROUNDS", 1 if quick else 3)),
+        "duration": float(os.environ.get("BENCH_DURATION", 3 if quick else 8)),
+        "warmup": float(os.environ.get("BENCH_WARMUP", 1 if quick else 2)),
         "concurrency": int(os.environ.get("BENCH_CONCURRENCY", 8)),
         "workers": int(os.environ.get("BENCH_WORKERS", 3)),
         "mode": os.environ.get("BENCH_MODE", "omnichannel"),
@@ -85,29 +92,22 @@ def _settings() -> dict:
     }
 
 
-def _phase(*, url: str, token: str, channels: dict, prefix: str, settings: dict) -> dict:
-    args = {"channels": channels, "prefix": prefix}
-    command = [
-        sys.executable,
-        "-m",
-        "bench.loadgen",
-        "--url",
-        url,
-        "--token",
-        token,
-        "--factory",
-        "bench.ingest:inbound_mix",
-        "--factory-args",
-        json.dumps(args),
-        "--concurrency",
-        str(settings["concurrency"]),
-        "--warmup",
-        str(settings["warmup"]),
-        "--duration",
-        str(settings["duration"]),
-        "--max-requests",
-        str(settings["max_requests"]),
-    ]
+ENDPOINTS = {"floor": "/bench/floor/", "ingest": "/api/v1/messages/inbound/"}
+
+
+def _window(*, url: str, token: str, channels: dict, prefix: str, settings: dict, warmup: float) -> dict:
+    """One measured window of the load against ``url`` (a child process: ``bench.loadgen``)."""
+    options = {
+        "url": url,
+        "token": token,
+        "factory": "bench.ingest:inbound_mix",
+        "factory-args": json.dumps({"channels": channels, "prefix": prefix}),
+        "concurrency": settings["concurrency"],
+        "warmup": warmup,
+        "duration": settings["duration"],
+        "max-requests": settings["max_requests"],
+    }
+    command = [sys.executable, "-m", "bench.loadgen", *(f"--{k}={v}" for k, v in options.items())]
     done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, check=True)
     return json.loads(done.stdout)
 
@@ -118,18 +118,8 @@ def run() -> dict:
     database_recreate(config.database_url)
     manage(config, "migrate", "--noinput")
     prepared = json.loads(python_module(config, "bench.ingest", "prepare", settings["mode"]))
-    stamp = str(int(time.time()))
     with gunicorn(config) as base:
-        phases = {
-            name: _phase(
-                url=base + path,
-                token=prepared["key"],
-                channels=prepared["channels"],
-                prefix=f"{name}-{stamp}",
-                settings=settings,
-            )
-            for name, path in (("floor", "/bench/floor/"), ("ingest", "/api/v1/messages/inbound/"))
-        }
+        phases = _alternate(base=base, prepared=prepared, settings=settings)
     rows = json.loads(python_module(config, "bench.ingest", "count", str(prepared["tenant"])))
     ratio = phases["ingest"]["per_second"] / phases["floor"]["per_second"] if phases["floor"]["per_second"] else 0
     return {
@@ -141,7 +131,7 @@ def run() -> dict:
             "cache": "Redis on loopback",
             "mode": settings["mode"],
         },
-        "load": {k: settings[k] for k in ("duration", "warmup", "concurrency")},
+        "load": {k: settings[k] for k in ("rounds", "duration", "warmup", "concurrency")},
         "phases": phases,
         "rows_written": rows,
         "ratio": round(ratio, 3),
@@ -152,6 +142,26 @@ def run() -> dict:
             for name, p in phases.items()
         ],
     }
+
+
+def _alternate(*, base: str, prepared: dict, settings: dict) -> dict:
+    """Alternating rounds; every window has its own ``external_id`` prefix (no duplicates)."""
+    stamp, windows = int(time.time()), {name: [] for name in ENDPOINTS}
+    for r in range(settings["rounds"]):
+        order = list(ENDPOINTS) if r % 2 == 0 else list(reversed(ENDPOINTS))
+        for name in order:
+            warmup = settings["warmup"] + (5 if r == 0 else 0)
+            windows[name].append(
+                _window(
+                    url=base + ENDPOINTS[name],
+                    token=prepared["key"],
+                    channels=prepared["channels"],
+                    prefix=f"{name}-{stamp}-{r}",
+                    settings=settings,
+                    warmup=warmup,
+                )
+            )
+    return {name: summarize(runs) for name, runs in windows.items()}
 
 
 # -- steps run inside the server's environment (Django configured with bench.settings) -----

@@ -4,8 +4,8 @@ Run as its own process (``python -m bench.loadgen ...``) so that the client neve
 interpreter with the server. Each thread keeps one ``http.client`` connection (reused when the
 server keeps it alive, reopened when it closes it) and posts the bodies a factory makes, body
 ``i`` for the i-th request. The run is bounded twice: by time (warm-up + measured window) and by
-a request count. Prints one JSON object: throughput, latency percentiles and errors of the
-measured window only.
+a request count. Prints one JSON object: the measured window's latencies, statuses and errors,
+which ``summarize`` turns into throughput and percentiles (pooling several windows).
 """
 
 from __future__ import annotations
@@ -97,7 +97,7 @@ def _percentile(sorted_values: list[float], q: float) -> float | None:
 
 
 def run_load(load: Load) -> dict:
-    """Drive the load and return its figures (measured window only)."""
+    """Drive the load; return the measured window's raw tallies (``summarize`` gives figures)."""
     host = urlsplit(load.url).hostname
     if host not in LOOPBACK:
         raise ValueError(f"The load generator only targets loopback, not {host!r}.")
@@ -108,26 +108,38 @@ def run_load(load: Load) -> dict:
         thread.start()
     for thread in threads:
         thread.join()
-    latencies = sorted(itertools.chain.from_iterable(t.latencies for t in tallies))
-    statuses = sum((t.statuses for t in tallies), Counter())
-    errors = sum((t.errors for t in tallies), Counter())
-    ms = [v * 1000 for v in latencies]
-    # The window ends early when the request bound is reached first.
     ended = max((t.last_done for t in tallies), default=0.0)
+    # The window ends early when the request bound is reached first.
     window = max(1e-9, min(load.duration, ended - start - load.warmup))
     return {
-        "requests": len(latencies),
+        "latencies_ms": [round(v * 1000, 3) for t in tallies for v in t.latencies],
+        "seconds": round(window, 3),
+        "statuses": dict(sum((t.statuses for t in tallies), Counter())),
+        "error_kinds": dict(sum((t.errors for t in tallies), Counter())),
         "warmup_requests": sum(t.warmup_requests for t in tallies),
-        "seconds": round(window, 2),
-        "per_second": round(len(latencies) / window, 1),
+        "concurrency": load.concurrency,
+    }
+
+
+def summarize(runs: list[dict]) -> dict:
+    """Figures of one or more measured windows of the same load (latencies pooled)."""
+    ms = sorted(v for r in runs for v in r["latencies_ms"])
+    seconds = sum(r["seconds"] for r in runs)
+    errors = sum((Counter(r["error_kinds"]) for r in runs), Counter())
+    return {
+        "requests": len(ms),
+        "warmup_requests": sum(r["warmup_requests"] for r in runs),
+        "seconds": round(seconds, 2),
+        "per_second": round(len(ms) / seconds, 1) if seconds > 0 else 0.0,
         "p50_ms": _round(_percentile(ms, 0.50)),
         "p90_ms": _round(_percentile(ms, 0.90)),
         "p99_ms": _round(_percentile(ms, 0.99)),
         "max_ms": _round(ms[-1] if ms else None),
         "errors": sum(errors.values()),
         "error_kinds": dict(errors),
-        "statuses": dict(statuses),
-        "concurrency": load.concurrency,
+        "statuses": dict(sum((Counter(r["statuses"]) for r in runs), Counter())),
+        "concurrency": runs[0]["concurrency"] if runs else None,
+        "rounds": len(runs),
     }
 
 

@@ -104,14 +104,39 @@ def contact_resolve(*, tenant: Tenant, kind: str, address: str, name: str = "") 
     identity = Identity.objects.filter(tenant=tenant, kind=kind, address=address).select_related("contact").first()
     if identity is not None:
         return identity.contact, False
+    return contact_create_for_identity(tenant=tenant, kind=kind, address=address, name=name)
+
+
+def contact_lock_by_identity(*, tenant: Tenant, kind: str, address: str) -> Contact | None:
+    """The contact owning an (already normalised) identity, its row locked until the end of
+    the transaction (one query); ``None`` when no contact owns it. Assumes an open transaction."""
+    return (
+        Contact.objects.select_for_update(of=("self",))
+        .filter(tenant=tenant, identities__kind=kind, identities__address=address)
+        .first()
+    )
+
+
+def contact_create_for_identity(*, tenant: Tenant, kind: str, address: str, name: str = "") -> tuple[Contact, bool]:
+    """Create a contact with a new identity; ``(contact, True)``.
+
+    If a concurrent request created that identity first, its contact is returned instead,
+    ``(contact, False)``, with its row locked when inside a transaction. A contact created
+    here needs no lock: no one else sees it before the transaction commits.
+    """
     try:
         with transaction.atomic():
             contact = Contact.objects.create(tenant=tenant, name=name)
             Identity.objects.create(tenant=tenant, contact=contact, kind=kind, address=address)
             return contact, True
     except IntegrityError:
-        identity = Identity.objects.select_related("contact").get(tenant=tenant, kind=kind, address=address)
-        return identity.contact, False
+        if transaction.get_connection().in_atomic_block:
+            contact = contact_lock_by_identity(tenant=tenant, kind=kind, address=address)
+        else:
+            contact = Contact.objects.filter(tenant=tenant, identities__kind=kind, identities__address=address).first()
+        if contact is None:
+            raise
+        return contact, False
 
 
 def consent_set(
@@ -191,6 +216,6 @@ def contact_erase(*, tenant: Tenant, contact: Contact, by: str) -> Contact:
 
 
 __all__ = [
-    "consent_set", "contact_create", "contact_erase", "contact_merge", "contact_resolve", "contact_update",
-    "identity_add_many",
+    "consent_set", "contact_create", "contact_create_for_identity", "contact_erase", "contact_lock_by_identity",
+    "contact_merge", "contact_resolve", "contact_update", "identity_add_many",
 ]

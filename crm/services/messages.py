@@ -13,8 +13,7 @@ from crm.models import Channel, Contact, Direction, Identity, Message, MessageSt
 from crm.policies import policy_for_contact
 
 from .addresses import IDENTITY_KIND_FOR_CHANNEL, channel_kinds_for_identities, normalize_address
-from .contacts import contact_resolve
-from .locks import lock_contact
+from .contacts import contact_create_for_identity, contact_lock_by_identity
 from .tickets import ticket_for_inbound, ticket_touch
 
 
@@ -47,7 +46,6 @@ def _existing(tenant: Tenant, channel: Channel, external_id: str | None) -> Mess
     return Message.objects.filter(tenant=tenant, channel=channel, external_id=external_id).first()
 
 
-@transaction.atomic
 def message_ingest(*, tenant: Tenant, inbound: InboundMessage) -> IngestResult:
     """Store an inbound message once and thread it under the contact's effective policy.
 
@@ -62,33 +60,47 @@ def message_ingest(*, tenant: Tenant, inbound: InboundMessage) -> IngestResult:
         raise ApplicationError("This channel is disabled.", {"channel": ["channel disabled"]})
     kind = IDENTITY_KIND_FOR_CHANNEL[channel.kind]
     address = normalize_address(kind, inbound.from_address, region=tenant.default_region, field="from")
-    if (existing := _existing(tenant, channel, inbound.external_id)) is not None:
-        return IngestResult(existing, True)
-    contact, _ = contact_resolve(tenant=tenant, kind=kind, address=address, name=inbound.profile_name[:200])
-    contact = lock_contact(tenant=tenant, contact_id=contact.pk)
-    if (existing := _existing(tenant, channel, inbound.external_id)) is not None:
-        return IngestResult(existing, True)
-    if inbound.profile_name and not contact.name:
-        Contact.objects.filter(pk=contact.pk).update(name=inbound.profile_name[:200])
-    occurred_at = inbound.occurred_at or timezone.now()
-    policy = policy_for_contact(tenant, contact.pk)
-    ticket, _ = ticket_for_inbound(
-        tenant=tenant, policy=policy, contact=contact, channel=channel, occurred_at=occurred_at,
-        subject=inbound.subject or inbound.text[:80], thread_ticket_id=inbound.thread_ticket_id,
-    )
     try:
         with transaction.atomic():
-            message = Message.objects.create(
-                tenant=tenant, contact=contact, ticket=ticket, channel=channel, direction=Direction.INBOUND,
-                purpose=Purpose.CONVERSATION, status=MessageStatus.RECEIVED, text=inbound.text,
-                subject=inbound.subject[:998], from_address=address, to_address=inbound.to_address[:320],
-                external_id=inbound.external_id or None, in_reply_to=inbound.in_reply_to[:998],
-                metadata=inbound.metadata, occurred_at=occurred_at,
-            )
+            return _ingest_locked(tenant=tenant, inbound=inbound, kind=kind, address=address)
     except IntegrityError:
-        # Only reachable without row locks (SQLite across processes): the constraint decides.
-        return IngestResult(Message.objects.get(tenant=tenant, channel=channel, external_id=inbound.external_id), True)
-    ticket_touch(ticket=ticket, channel=channel, at=occurred_at, inbound=True)
+        # The unique (tenant, channel, external_id) decided a race the contact lock cannot see
+        # (two senders claiming one provider id; SQLite across processes). Everything this
+        # attempt wrote is rolled back; the stored message answers.
+        if (existing := _existing(tenant, channel, inbound.external_id)) is None:
+            raise
+        return IngestResult(existing, True)
+
+
+def _ingest_locked(*, tenant: Tenant, inbound: InboundMessage, kind: str, address: str) -> IngestResult:
+    """Assumes an open transaction; locks the sender's contact, then checks for a duplicate."""
+    channel, name = inbound.channel, inbound.profile_name[:200]
+    contact, created = contact_lock_by_identity(tenant=tenant, kind=kind, address=address), False
+    if contact is None:
+        # An unknown sender's redelivery (say, of a contact erased since) creates no contact.
+        if (existing := _existing(tenant, channel, inbound.external_id)) is not None:
+            return IngestResult(existing, True)
+        contact, created = contact_create_for_identity(tenant=tenant, kind=kind, address=address, name=name)
+    # A contact created here cannot have the message yet; a known one may (checked under its lock).
+    if not created and (existing := _existing(tenant, channel, inbound.external_id)) is not None:
+        return IngestResult(existing, True)
+    if name and not contact.name:
+        Contact.objects.filter(pk=contact.pk).update(name=name)
+    occurred_at = inbound.occurred_at or timezone.now()
+    ticket, opened = ticket_for_inbound(
+        tenant=tenant, policy=policy_for_contact(tenant, contact.pk), contact=contact, channel=channel,
+        occurred_at=occurred_at, subject=inbound.subject or inbound.text[:80],
+        thread_ticket_id=inbound.thread_ticket_id, contact_is_new=created,
+    )
+    message = Message.objects.create(
+        tenant=tenant, contact=contact, ticket=ticket, channel=channel, direction=Direction.INBOUND,
+        purpose=Purpose.CONVERSATION, status=MessageStatus.RECEIVED, text=inbound.text,
+        subject=inbound.subject[:998], from_address=address, to_address=inbound.to_address[:320],
+        external_id=inbound.external_id or None, in_reply_to=inbound.in_reply_to[:998],
+        metadata=inbound.metadata, occurred_at=occurred_at,
+    )
+    if not opened:  # a ticket opened for this message already has its channel and time
+        ticket_touch(ticket=ticket, channel=channel, at=occurred_at, inbound=True)
     return IngestResult(message, False)
 
 

@@ -14,13 +14,17 @@ from crm.policies import Policy
 
 def ticket_for_inbound(
     *, tenant: Tenant, policy: Policy, contact: Contact, channel: Channel, occurred_at: datetime,
-    subject: str = "", thread_ticket_id: int | None = None,
+    subject: str = "", thread_ticket_id: int | None = None, contact_is_new: bool = False,
 ) -> tuple[Ticket, bool]:
     """The ticket an inbound message joins under ``policy``, opened (and linked) if none.
 
     Assumes the caller holds the contact's row lock, so two messages of one contact
-    arriving together choose the same ticket.
+    arriving together choose the same ticket. ``contact_is_new``: the contact was created in
+    this transaction, so it has no ticket to join or link (no query to find one).
     """
+    if contact_is_new:
+        return _ticket_open(tenant=tenant, policy=policy, contact=contact, channel=channel, at=occurred_at,
+                            subject=subject), True
     active = Ticket.objects.filter(tenant=tenant, contact=contact, status__in=TicketStatus.active())
     if thread_ticket_id is not None:
         hinted = Ticket.objects.filter(tenant=tenant, contact=contact, pk=thread_ticket_id).first()
@@ -31,10 +35,8 @@ def ticket_for_inbound(
     ticket = active.order_by("-last_message_at", "-pk").first()
     if ticket is not None:
         return ticket, False
-    ticket = Ticket.objects.create(
-        tenant=tenant, contact=contact, channel=channel, mode=policy.key, subject=subject[:998],
-        created_at=occurred_at, last_message_at=occurred_at,
-    )
+    ticket = _ticket_open(tenant=tenant, policy=policy, contact=contact, channel=channel, at=occurred_at,
+                          subject=subject)
     if policy.links_new_tickets:
         others = list(
             Ticket.objects.filter(tenant=tenant, contact=contact, status__in=TicketStatus.active())
@@ -43,6 +45,17 @@ def ticket_for_inbound(
         )
         ticket_link(tenant=tenant, ticket_id=ticket.pk, other_ids=others)
     return ticket, True
+
+
+def _ticket_open(*, tenant: Tenant, policy: Policy, contact: Contact, channel: Channel, at: datetime,
+                 subject: str) -> Ticket:
+    """A new open ticket on ``channel``, with its first channel recorded."""
+    ticket = Ticket.objects.create(
+        tenant=tenant, contact=contact, channel=channel, mode=policy.key, subject=subject[:998],
+        created_at=at, last_message_at=at,
+    )
+    TicketChannel.objects.create(tenant=tenant, ticket=ticket, channel=channel)
+    return ticket
 
 
 def ticket_link(*, tenant: Tenant, ticket_id: int, other_ids: list[int]) -> None:
@@ -56,7 +69,10 @@ def ticket_link(*, tenant: Tenant, ticket_id: int, other_ids: list[int]) -> None
 def ticket_touch(*, ticket: Ticket, channel: Channel, at: datetime, inbound: bool) -> None:
     """Record activity on a ticket: its channels, its last message time; a customer message
     reopens a pending or resolved ticket it joins."""
-    TicketChannel.objects.get_or_create(tenant_id=ticket.tenant_id, ticket=ticket, channel=channel)
+    # One statement whether or not the channel is already in the ticket (ON CONFLICT DO NOTHING).
+    TicketChannel.objects.bulk_create(
+        [TicketChannel(tenant_id=ticket.tenant_id, ticket=ticket, channel=channel)], ignore_conflicts=True
+    )
     fields = {"last_message_at": max(ticket.last_message_at, at), "updated_at": timezone.now()}
     if inbound and ticket.status in (TicketStatus.PENDING, TicketStatus.RESOLVED):
         fields.update(status=TicketStatus.OPEN, resolved_at=None)

@@ -8,7 +8,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from bench.loadgen import Load, run_load
+from bench.loadgen import Load, run_load, summarize
 
 
 class _Stub(BaseHTTPRequestHandler):
@@ -48,7 +48,7 @@ def test_load_is_bounded_by_count_and_tallies_statuses_and_errors(stub_url):
         max_requests=100,
     )
 
-    result = run_load(load)
+    result = summarize([run_load(load)])
 
     assert result["requests"] == 100
     assert result["statuses"] == {"201": 90, "500": 10}
