@@ -29,7 +29,9 @@ def normalize_identities(*, tenant: Tenant, identities: list[dict]) -> list[tupl
     out: list[tuple[str, str]] = []
     for i, ident in enumerate(identities):
         address = normalize_address(
-            ident.get("kind", ""), ident.get("address", ""), region=tenant.default_region,
+            ident.get("kind", ""),
+            ident.get("address", ""),
+            region=tenant.default_region,
             field=f"identities[{i}]",
         )
         if (ident["kind"], address) not in out:
@@ -47,8 +49,13 @@ def _check_consents(consents: dict) -> None:
 
 @transaction.atomic
 def contact_create(
-    *, tenant: Tenant, name: str = "", identities: list[dict] | None = None,
-    attributes: dict | None = None, consents: dict | None = None, timezone_name: str = "",
+    *,
+    tenant: Tenant,
+    name: str = "",
+    identities: list[dict] | None = None,
+    attributes: dict | None = None,
+    consents: dict | None = None,
+    timezone_name: str = "",
 ) -> Contact:
     pairs = normalize_identities(tenant=tenant, identities=identities or [])
     _check_consents(consents or {})
@@ -62,7 +69,11 @@ def contact_create(
 def identity_add_many(*, tenant: Tenant, contact: Contact, pairs: list[tuple[str, str]]) -> None:
     """Attach identities; one that belongs to another contact is a 409 and nothing is written."""
     for kind, address in pairs:
-        owner = Identity.objects.filter(tenant=tenant, kind=kind, address=address).values_list("contact_id", flat=True).first()
+        owner = (
+            Identity.objects.filter(tenant=tenant, kind=kind, address=address)
+            .values_list("contact_id", flat=True)
+            .first()
+        )
         if owner == contact.pk:
             continue
         if owner is not None:
@@ -79,8 +90,13 @@ def identity_add_many(*, tenant: Tenant, contact: Contact, pairs: list[tuple[str
 
 @transaction.atomic
 def contact_update(
-    *, tenant: Tenant, contact: Contact, name: str | None = None, attributes: dict | None = None,
-    identities: list[dict] | None = None, consents: dict | None = None,
+    *,
+    tenant: Tenant,
+    contact: Contact,
+    name: str | None = None,
+    attributes: dict | None = None,
+    identities: list[dict] | None = None,
+    consents: dict | None = None,
 ) -> Contact:
     if name is not None:
         contact.name = name
@@ -88,7 +104,9 @@ def contact_update(
         contact.attributes = attributes
     contact.save()
     if identities is not None:
-        identity_add_many(tenant=tenant, contact=contact, pairs=normalize_identities(tenant=tenant, identities=identities))
+        identity_add_many(
+            tenant=tenant, contact=contact, pairs=normalize_identities(tenant=tenant, identities=identities)
+        )
     if consents is not None:
         _check_consents(consents)
         for kind, status in consents.items():
@@ -140,13 +158,21 @@ def contact_create_for_identity(*, tenant: Tenant, kind: str, address: str, name
 
 
 def consent_set(
-    *, tenant: Tenant, contact: Contact, channel_kind: str, status: str, source: str,
-    source_message: Message | None = None, at: datetime | None = None,
+    *,
+    tenant: Tenant,
+    contact: Contact,
+    channel_kind: str,
+    status: str,
+    source: str,
+    source_message: Message | None = None,
+    at: datetime | None = None,
 ) -> Consent:
     """Record the contact's consent for a channel kind; each change is also a timeline event."""
     at = at or timezone.now()
     consent, created = Consent.objects.get_or_create(
-        tenant=tenant, contact=contact, channel_kind=channel_kind,
+        tenant=tenant,
+        contact=contact,
+        channel_kind=channel_kind,
         defaults={"status": status, "source": source, "source_message": source_message, "changed_at": at},
     )
     if not created and consent.status == status:
@@ -155,7 +181,10 @@ def consent_set(
         consent.status, consent.source, consent.source_message, consent.changed_at = status, source, source_message, at
         consent.save()
     Event.objects.create(
-        tenant=tenant, contact=contact, name=f"consent.{status}", channel_kind=channel_kind,
+        tenant=tenant,
+        contact=contact,
+        name=f"consent.{status}",
+        channel_kind=channel_kind,
         channel=source_message.channel if source_message else None,
         properties={"source": source, "message": source_message.pk if source_message else None},
         occurred_at=at,
@@ -188,8 +217,13 @@ def contact_merge(*, tenant: Tenant, contact: Contact, other: Contact, by: str) 
     contact.attributes = {**other.attributes, **contact.attributes}
     contact.save()
     ContactMerge.objects.create(
-        tenant=tenant, kept=contact, merged_contact_id=other.pk, merged_name=other.name,
-        merged_at=timezone.now(), merged_by=by, moved=moved,
+        tenant=tenant,
+        kept=contact,
+        merged_contact_id=other.pk,
+        merged_name=other.name,
+        merged_at=timezone.now(),
+        merged_by=by,
+        moved=moved,
     )
     other.delete()
     return contact
@@ -216,6 +250,13 @@ def contact_erase(*, tenant: Tenant, contact: Contact, by: str) -> Contact:
 
 
 __all__ = [
-    "consent_set", "contact_create", "contact_create_for_identity", "contact_erase", "contact_lock_by_identity",
-    "contact_merge", "contact_resolve", "contact_update", "identity_add_many",
+    "consent_set",
+    "contact_create",
+    "contact_create_for_identity",
+    "contact_erase",
+    "contact_lock_by_identity",
+    "contact_merge",
+    "contact_resolve",
+    "contact_update",
+    "identity_add_many",
 ]

@@ -88,16 +88,31 @@ def _ingest_locked(*, tenant: Tenant, inbound: InboundMessage, kind: str, addres
         Contact.objects.filter(pk=contact.pk).update(name=name)
     occurred_at = inbound.occurred_at or timezone.now()
     ticket, opened = ticket_for_inbound(
-        tenant=tenant, policy=policy_for_contact(tenant, contact.pk), contact=contact, channel=channel,
-        occurred_at=occurred_at, subject=inbound.subject or inbound.text[:80],
-        thread_ticket_id=inbound.thread_ticket_id, contact_is_new=created,
+        tenant=tenant,
+        policy=policy_for_contact(tenant, contact.pk),
+        contact=contact,
+        channel=channel,
+        occurred_at=occurred_at,
+        subject=inbound.subject or inbound.text[:80],
+        thread_ticket_id=inbound.thread_ticket_id,
+        contact_is_new=created,
     )
     message = Message.objects.create(
-        tenant=tenant, contact=contact, ticket=ticket, channel=channel, direction=Direction.INBOUND,
-        purpose=Purpose.CONVERSATION, status=MessageStatus.RECEIVED, text=inbound.text,
-        subject=inbound.subject[:998], from_address=address, to_address=inbound.to_address[:320],
-        external_id=inbound.external_id or None, in_reply_to=inbound.in_reply_to[:998],
-        metadata=inbound.metadata, occurred_at=occurred_at,
+        tenant=tenant,
+        contact=contact,
+        ticket=ticket,
+        channel=channel,
+        direction=Direction.INBOUND,
+        purpose=Purpose.CONVERSATION,
+        status=MessageStatus.RECEIVED,
+        text=inbound.text,
+        subject=inbound.subject[:998],
+        from_address=address,
+        to_address=inbound.to_address[:320],
+        external_id=inbound.external_id or None,
+        in_reply_to=inbound.in_reply_to[:998],
+        metadata=inbound.metadata,
+        occurred_at=occurred_at,
     )
     if not opened:  # a ticket opened for this message already has its channel and time
         ticket_touch(ticket=ticket, channel=channel, at=occurred_at, inbound=True)
@@ -125,7 +140,9 @@ def _reply_channel(*, tenant: Tenant, ticket: Ticket, channel: Channel | None) -
         )
         return policy.default_reply_channel(ticket=ticket, latest_inbound=latest.channel if latest else None)
     kinds = set(Identity.objects.filter(tenant=tenant, contact_id=ticket.contact_id).values_list("kind", flat=True))
-    if not policy.reply_channel_allowed(ticket=ticket, channel=channel, reachable_kinds=channel_kinds_for_identities(kinds)):
+    if not policy.reply_channel_allowed(
+        ticket=ticket, channel=channel, reachable_kinds=channel_kinds_for_identities(kinds)
+    ):
         raise ApplicationError(
             f"Under the {policy.key} policy this ticket cannot be answered on channel {channel.pk}.",
             {"channel": [f"not allowed by the {policy.key} policy"]},
@@ -135,8 +152,14 @@ def _reply_channel(*, tenant: Tenant, ticket: Ticket, channel: Channel | None) -
 
 @transaction.atomic
 def ticket_reply(
-    *, tenant: Tenant, ticket: Ticket, text: str, channel: Channel | None = None, author: str = "",
-    subject: str = "", at: datetime | None = None,
+    *,
+    tenant: Tenant,
+    ticket: Ticket,
+    text: str,
+    channel: Channel | None = None,
+    author: str = "",
+    subject: str = "",
+    at: datetime | None = None,
 ) -> Message:
     """Queue an agent reply on the channel the policy allows; delivery runs after commit."""
     if not text or not text.strip():
@@ -146,8 +169,15 @@ def ticket_reply(
         raise ApplicationError("This channel is disabled.", {"channel": ["channel disabled"]})
     at = at or timezone.now()
     message = outbound_create(
-        tenant=tenant, contact=ticket.contact, channel=channel, text=text, subject=subject or ticket.subject,
-        purpose=Purpose.CONVERSATION, ticket=ticket, author=author, at=at,
+        tenant=tenant,
+        contact=ticket.contact,
+        channel=channel,
+        text=text,
+        subject=subject or ticket.subject,
+        purpose=Purpose.CONVERSATION,
+        ticket=ticket,
+        author=author,
+        at=at,
     )
     if ticket.first_response_at is None:
         Ticket.objects.filter(pk=ticket.pk).update(first_response_at=at)
@@ -157,8 +187,17 @@ def ticket_reply(
 
 
 def outbound_create(
-    *, tenant: Tenant, contact: Contact, channel: Channel, text: str, purpose: str, subject: str = "",
-    ticket: Ticket | None = None, author: str = "", at: datetime | None = None, parent: Message | None = None,
+    *,
+    tenant: Tenant,
+    contact: Contact,
+    channel: Channel,
+    text: str,
+    purpose: str,
+    subject: str = "",
+    ticket: Ticket | None = None,
+    author: str = "",
+    at: datetime | None = None,
+    parent: Message | None = None,
     metadata: dict | None = None,
 ) -> Message:
     """Write a queued outbound message (the outbox row) and enqueue its delivery on commit."""
@@ -171,10 +210,21 @@ def outbound_create(
             {"channel": ["contact not reachable on this channel"]},
         )
     message = Message.objects.create(
-        tenant=tenant, contact=contact, ticket=ticket, channel=channel, direction=Direction.OUTBOUND,
-        purpose=purpose, status=MessageStatus.QUEUED, text=text, subject=subject[:998],
-        from_address=channel.address, to_address=to_address, author=author, occurred_at=at or timezone.now(),
-        parent=parent, metadata=metadata or {},
+        tenant=tenant,
+        contact=contact,
+        ticket=ticket,
+        channel=channel,
+        direction=Direction.OUTBOUND,
+        purpose=purpose,
+        status=MessageStatus.QUEUED,
+        text=text,
+        subject=subject[:998],
+        from_address=channel.address,
+        to_address=to_address,
+        author=author,
+        occurred_at=at or timezone.now(),
+        parent=parent,
+        metadata=metadata or {},
     )
     outbound_enqueue(message)
     return message

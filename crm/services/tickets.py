@@ -13,8 +13,15 @@ from crm.policies import Policy
 
 
 def ticket_for_inbound(
-    *, tenant: Tenant, policy: Policy, contact: Contact, channel: Channel, occurred_at: datetime,
-    subject: str = "", thread_ticket_id: int | None = None, contact_is_new: bool = False,
+    *,
+    tenant: Tenant,
+    policy: Policy,
+    contact: Contact,
+    channel: Channel,
+    occurred_at: datetime,
+    subject: str = "",
+    thread_ticket_id: int | None = None,
+    contact_is_new: bool = False,
 ) -> tuple[Ticket, bool]:
     """The ticket an inbound message joins under ``policy``, opened (and linked) if none.
 
@@ -23,8 +30,9 @@ def ticket_for_inbound(
     this transaction, so it has no ticket to join or link (no query to find one).
     """
     if contact_is_new:
-        return _ticket_open(tenant=tenant, policy=policy, contact=contact, channel=channel, at=occurred_at,
-                            subject=subject), True
+        return _ticket_open(
+            tenant=tenant, policy=policy, contact=contact, channel=channel, at=occurred_at, subject=subject
+        ), True
     active = Ticket.objects.filter(tenant=tenant, contact=contact, status__in=TicketStatus.active())
     if thread_ticket_id is not None:
         hinted = Ticket.objects.filter(tenant=tenant, contact=contact, pk=thread_ticket_id).first()
@@ -35,8 +43,9 @@ def ticket_for_inbound(
     ticket = active.order_by("-last_message_at", "-pk").first()
     if ticket is not None:
         return ticket, False
-    ticket = _ticket_open(tenant=tenant, policy=policy, contact=contact, channel=channel, at=occurred_at,
-                          subject=subject)
+    ticket = _ticket_open(
+        tenant=tenant, policy=policy, contact=contact, channel=channel, at=occurred_at, subject=subject
+    )
     if policy.links_new_tickets:
         others = list(
             Ticket.objects.filter(tenant=tenant, contact=contact, status__in=TicketStatus.active())
@@ -47,12 +56,18 @@ def ticket_for_inbound(
     return ticket, True
 
 
-def _ticket_open(*, tenant: Tenant, policy: Policy, contact: Contact, channel: Channel, at: datetime,
-                 subject: str) -> Ticket:
+def _ticket_open(
+    *, tenant: Tenant, policy: Policy, contact: Contact, channel: Channel, at: datetime, subject: str
+) -> Ticket:
     """A new open ticket on ``channel``, with its first channel recorded."""
     ticket = Ticket.objects.create(
-        tenant=tenant, contact=contact, channel=channel, mode=policy.key, subject=subject[:998],
-        created_at=at, last_message_at=at,
+        tenant=tenant,
+        contact=contact,
+        channel=channel,
+        mode=policy.key,
+        subject=subject[:998],
+        created_at=at,
+        last_message_at=at,
     )
     TicketChannel.objects.create(tenant=tenant, ticket=ticket, channel=channel)
     return ticket
@@ -91,8 +106,13 @@ ALLOWED_TRANSITIONS = {
 
 @transaction.atomic
 def ticket_update(
-    *, ticket: Ticket, status: str | None = None, assignee=None, assignee_set: bool = False,
-    priority: int | None = None, at: datetime | None = None,
+    *,
+    ticket: Ticket,
+    status: str | None = None,
+    assignee=None,
+    assignee_set: bool = False,
+    priority: int | None = None,
+    at: datetime | None = None,
 ) -> Ticket:
     at = at or timezone.now()
     if status is not None and status != ticket.status:
