@@ -39,6 +39,7 @@ class ModeChangeInline(ReadOnlyMixin, ScopedInline):
 @admin.register(Tenant)
 class TenantAdmin(TenantScopedAdmin):
     tenant_lookup = "pk"
+    form = forms.ModelForm
     roles = {"view": Role.AGENT, "change": Role.ADMIN}
     list_display = ["slug", "name", "mode", "experiment_holdout_percent", "created_at"]
     list_filter = ["mode"]

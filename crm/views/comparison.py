@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from .access import DashboardView
 from .forms import PeriodForm
-from .report import build_report, observed_rows, replay_rows
+from .report import build_report, experiment_rows, observed_rows, profile_rows, replay_rows
 
 
 class ComparisonView(DashboardView):
@@ -17,5 +17,10 @@ class ComparisonView(DashboardView):
         report = build_report(tenant=self.tenant, start=start, end=end)
         context = {"form": form, "start": start, "end": end, "report": report}
         if report is not None:
-            context.update(replay=replay_rows(report), observed=observed_rows(report))
+            context.update(
+                replay=replay_rows(report),
+                observed=observed_rows(report),
+                experiment=experiment_rows(report),
+                profile=profile_rows(report),
+            )
         return self.render("crm/comparison.html", context)

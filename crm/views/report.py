@@ -14,9 +14,11 @@ from typing import Any
 from django.utils.formats import number_format
 from django.utils.translation import gettext_lazy as _
 
-from crm.models import Tenant
+from crm.models import Mode, Tenant
 
 POLICIES = ("multichannel", "crosschannel", "omnichannel")
+MODE_LABELS = dict(Mode.choices)
+COHORT_LABELS = {"holdout": _("Holdout"), "treatment": _("Treatment")}
 
 METRIC_LABELS = {
     "episodes": _("Episodes (customer needs)"),
@@ -89,16 +91,18 @@ def _number(value: Any) -> str:
     return number_format(value, 0 if isinstance(value, int) or abs(value) >= 1000 else 2, force_grouping=True)
 
 
-def figure(raw: Any) -> Figure:
+def figure(raw: Any, stat: str | None = None) -> Figure:
+    """A cell from a report value: a number, or ``{"value"|"mean"|"rate"|<stat>, "n", "ci"}``."""
     if not isinstance(raw, dict):
         return Figure(raw)
-    value = next((raw[k] for k in ("value", "median", "mean", "rate") if k in raw), None)
-    n = next((raw[k] for k in ("n", "count", "sample_size") if k in raw), None)
-    ci = raw.get("ci") or raw.get("ci95")
-    low, high = (
-        (ci[0], ci[1]) if isinstance(ci, list | tuple) and len(ci) == 2 else (raw.get("ci_low"), raw.get("ci_high"))
-    )
-    return Figure(value, n, low, high)
+    if stat is not None:
+        return Figure(raw.get(stat), raw.get("n"), *_bounds(raw.get(f"{stat}_ci")))
+    value = next((raw[k] for k in ("value", "mean", "rate", "median") if k in raw), None)
+    return Figure(value, raw.get("n"), *_bounds(raw.get("ci")))
+
+
+def _bounds(ci: Any) -> tuple[Any, Any]:
+    return (ci[0], ci[1]) if isinstance(ci, list | tuple) and len(ci) == 2 else (None, None)
 
 
 @dataclass(frozen=True)
@@ -118,16 +122,52 @@ def replay_rows(report: dict) -> list[Row]:
     return [Row(k, _label(k), [figure((replay.get(m) or {}).get(k)) for m in POLICIES]) for k in keys]
 
 
+def profile_rows(report: dict) -> list[Row]:
+    return [Row(k, _label(k), [figure(v)]) for k, v in (report.get("profile") or {}).items()]
+
+
 @dataclass(frozen=True)
 class ObservedTable:
     columns: list[str]
     rows: list[Row]
 
 
+def _observed_keys(groups: list[dict]) -> list[tuple[str, str, str | None]]:
+    """(row key, label, statistic) for each figure; durations give a median and a p90 row."""
+    keys: list[tuple[str, str, str | None]] = []
+    for name in dict.fromkeys(k for g in groups for k in g if isinstance(g[k], dict)):
+        sample = next(g[name] for g in groups if isinstance(g.get(name), dict))
+        if "median" in sample and "p90" in sample:
+            keys.append((f"{name}_median", f"{_label(name)} · {_('median')}", "median"))
+            keys.append((f"{name}_p90", f"{_label(name)} · p90", "p90"))
+        else:
+            keys.append((name, _label(name), None))
+    return keys
+
+
+def _table(columns: list[str], groups: list[dict]) -> ObservedTable:
+    keys = _observed_keys(groups)
+    rows = [
+        Row(key, label, [figure(g.get(key.rsplit("_", 1)[0] if stat else key), stat) for g in groups])
+        for key, label, stat in keys
+    ]
+    return ObservedTable(columns, rows)
+
+
 def observed_rows(report: dict) -> ObservedTable:
     observed = report.get("observed") or {}
-    columns = list(observed)
-    keys = list(dict.fromkeys(k for c in columns for k in (observed[c] or {})))
-    return ObservedTable(
-        columns, [Row(k, _label(k), [figure((observed[c] or {}).get(k)) for c in columns]) for k in keys]
-    )
+    return _table([str(MODE_LABELS.get(m, m)) for m in observed], [observed[m] or {} for m in observed])
+
+
+def experiment_rows(report: dict) -> ObservedTable | None:
+    """Holdout and treatment cohorts side by side, then treatment minus holdout with its interval."""
+    experiment = report.get("experiment")
+    if not experiment or "cohorts" not in experiment:
+        return None
+    cohorts = experiment["cohorts"]
+    names = [n for n in ("holdout", "treatment") if n in cohorts]
+    columns = [f"{COHORT_LABELS[n]} ({MODE_LABELS.get(cohorts[n].get('mode'), cohorts[n].get('mode'))})" for n in names]
+    table = _table(columns, [cohorts[n] for n in names])
+    difference = experiment.get("difference") or {}
+    rows = [Row(r.key, r.label, [*r.cells, figure(difference.get(r.key))]) for r in table.rows]
+    return ObservedTable([*columns, str(_("Difference (treatment - holdout)"))], rows)

@@ -171,3 +171,55 @@ def test_comparison_page_never_invents_figures(staff_client, conversation, monke
     response = staff_client.get(reverse("dashboard:comparison"))
     assert response.status_code == 200
     assert 'id="no-comparison"' in response.content.decode()
+
+
+def test_comparison_page_shows_the_three_policies_side_by_side(staff_client, tenant, conversation):
+    """The email-then-SMS story: multichannel opens two tickets where omnichannel opens one."""
+    from crm.views.report import POLICIES
+
+    response = staff_client.get(reverse("dashboard:comparison"))
+    assert response.status_code == 200
+    replay = {row.key: [cell.value for cell in row.cells] for row in response.context["replay"]}
+    assert len(POLICIES) == 3
+    assert replay["episodes"] == [1, 1, 1]
+    assert replay["threads"] == [2, 2, 1]
+    assert replay["context_losses"] == [1, 0, 0]
+    body = response.content.decode()
+    assert 'id="replay"' in body and 'id="observed"' in body and 'id="no-comparison"' not in body
+
+
+def test_comparison_page_shows_intervals_of_observed_figures(staff_client, conversation, channels):
+    from crm.services.messages import ticket_reply
+
+    ticket_reply(tenant=conversation.tenant, ticket=conversation, text="On its way", channel=channels["sms"])
+    response = staff_client.get(reverse("dashboard:comparison"))
+    observed = {row.key: row.cells for row in response.context["observed"].rows}
+    first_response = observed["first_response_seconds_median"][0]
+    assert first_response.n == 1 and first_response.value is not None
+    assert response.context["observed"].columns == ["Omnichannel"]
+
+
+def test_comparison_period_is_validated(staff_client, conversation):
+    response = staff_client.get(reverse("dashboard:comparison"), {"start": "not a date"})
+    assert response.status_code == 200  # an invalid date falls back to the last 30 days
+    assert response.context["form"].errors["start"]
+
+
+def test_comparison_page_shows_experiment_cohorts(staff_client, tenant, channels):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from crm.services.tenants import tenant_update
+    from tests.dashboards.conftest import ingest
+
+    tenant_update(
+        tenant=tenant, changes={"experiment": {"holdout_percent": 50}}, by="test", at=timezone.now() - timedelta(days=1)
+    )
+    for i in range(6):
+        ingest(tenant, channels["sms"], f"+3361111{i:04d}", "hello")
+    response = staff_client.get(reverse("dashboard:comparison"))
+    experiment = response.context["experiment"]
+    assert experiment is not None and len(experiment.columns) == 3  # holdout, treatment, difference
+    assert "Difference" in experiment.columns[2]
+    assert 'id="experiment"' in response.content.decode()

@@ -1,0 +1,158 @@
+"""Admin actions and forms that carry business rules go through the services."""
+
+from __future__ import annotations
+
+import pytest
+from django.contrib.admin import helpers
+from django.contrib.messages import get_messages
+from django.urls import reverse
+
+from crm.models import ApiKey, Channel, Contact, ContactMerge, Identity, Message, ModeChange, Tenant, Ticket
+from crm.services.contacts import contact_create
+from crm.services.messages import InboundMessage, message_ingest
+
+pytestmark = pytest.mark.django_db
+
+
+def run_action(client, model, action, ids):
+    return client.post(
+        reverse(f"admin:crm_{model}_changelist"),
+        {"action": action, helpers.ACTION_CHECKBOX_NAME: [str(i) for i in ids]},
+    )
+
+
+def test_merge_selected_contacts_keeps_the_oldest(staff_of, tenant_a):
+    tenant, rows = tenant_a
+    oldest = rows["contact"]
+    other = contact_create(tenant=tenant, name="", identities=[{"kind": "phone", "address": "+33611111111"}])
+    message_ingest(
+        tenant=tenant, inbound=InboundMessage(channel=rows["channel"], from_address="alpha2@example.com", text="x")
+    )
+    third = Contact.objects.get(tenant=tenant, identities__address="alpha2@example.com")
+    client = staff_of(tenant)
+    run_action(client, "contact", "merge_selected", [third.pk, other.pk, oldest.pk])
+    assert list(Contact.objects.filter(tenant=tenant)) == [oldest]
+    assert set(Identity.objects.filter(contact=oldest).values_list("address", flat=True)) == {
+        "alpha@example.com",
+        "+33611111111",
+        "alpha2@example.com",
+    }
+    assert Message.objects.filter(tenant=tenant).exclude(contact=oldest).count() == 0
+    assert ContactMerge.objects.filter(kept=oldest).count() == 2
+    assert ContactMerge.objects.first().merged_by == "staff:agent-shop-a"
+
+
+def test_merge_refuses_contacts_of_two_tenants(client, django_user_model, tenant_a, tenant_b):
+    client.force_login(django_user_model.objects.create_superuser("root", "r@example.com", "pw"))
+    run_action(client, "contact", "merge_selected", [tenant_a[1]["contact"].pk, tenant_b[1]["contact"].pk])
+    assert Contact.objects.count() == 2 and not ContactMerge.objects.exists()
+
+
+def test_merge_cannot_reach_another_tenants_contact(staff_of, tenant_a, tenant_b):
+    client = staff_of(tenant_a[0])
+    run_action(client, "contact", "merge_selected", [tenant_a[1]["contact"].pk, tenant_b[1]["contact"].pk])
+    assert Contact.objects.count() == 2 and not ContactMerge.objects.exists()
+
+
+def test_erase_removes_personal_data_and_keeps_counts(staff_of, tenant_a):
+    tenant, rows = tenant_a
+    client = staff_of(tenant)
+    run_action(client, "contact", "erase_selected", [rows["contact"].pk])
+    contact = Contact.objects.get(pk=rows["contact"].pk)
+    assert contact.erased_at is not None and contact.name == ""
+    assert not Identity.objects.filter(contact=contact).exists()
+    assert Message.objects.get(pk=rows["message"].pk).text == "[erased]"
+
+
+def test_close_and_resolve_actions_use_the_ticket_rules(staff_of, tenant_a, tenant_b):
+    tenant, rows = tenant_a
+    client = staff_of(tenant)
+    run_action(client, "ticket", "resolve_selected", [rows["ticket"].pk, tenant_b[1]["ticket"].pk])
+    ticket = Ticket.objects.get(pk=rows["ticket"].pk)
+    assert ticket.status == "resolved" and ticket.resolved_at is not None
+    assert Ticket.objects.get(pk=tenant_b[1]["ticket"].pk).status == "open"  # not in the staff member's queryset
+    run_action(client, "ticket", "close_selected", [ticket.pk])
+    assert Ticket.objects.get(pk=ticket.pk).status == "closed"
+    response = run_action(client, "ticket", "resolve_selected", [ticket.pk])  # closed -> resolved is refused
+    assert Ticket.objects.get(pk=ticket.pk).status == "closed"
+    assert any("Not allowed" in str(m) for m in get_messages(response.wsgi_request))
+
+
+def test_api_key_admin_shows_the_key_once_and_stores_only_its_hash(staff_of, tenant_a):
+    tenant, _rows = tenant_a
+    client = staff_of(tenant, role="admin")
+    response = client.post(reverse("admin:crm_apikey_add"), {"role": "manager", "label": "shop till"}, follow=True)
+    notes = [str(m) for m in response.context["messages"]]
+    raw = next(n.rsplit(": ", 1)[1] for n in notes if "API key" in n)
+    key = ApiKey.objects.get(label="shop till")
+    assert key.tenant == tenant and key.role == "manager"
+    assert key.key_hash == ApiKey.hash(raw) and raw not in key.key_hash and key.prefix == raw[:12]
+    change = client.get(reverse("admin:crm_apikey_change", args=[key.pk])).content.decode()
+    assert raw not in change and key.key_hash not in change
+    add_form = client.get(reverse("admin:crm_apikey_add")).context["adminform"].form
+    assert set(add_form.fields) == {"role", "label"}  # no hash, no prefix, tenant set automatically
+    # the API accepts the key
+    api = client.get("/api/v1/tenant/", HTTP_AUTHORIZATION=f"Token {raw}")
+    assert api.status_code == 200
+
+
+def test_channel_credentials_are_write_only(staff_of, tenant_a):
+    tenant, rows = tenant_a
+    channel = rows["channel"]
+    client = staff_of(tenant, role="admin")
+    url = reverse("admin:crm_channel_change", args=[channel.pk])
+    page = client.get(url).content.decode()
+    assert "alpha-s3cr3t" not in page and "api_key" in page  # names only
+    form = {"kind": "email", "name": "renamed", "provider": "console", "address": "", "enabled": "on"}
+    assert client.post(url, {**form, "new_credentials": ""}).status_code == 302
+    assert Channel.objects.get(pk=channel.pk).credentials == {"api_key": "alpha-s3cr3t"}
+    assert client.post(url, {**form, "new_credentials": '{"api_key": "rotated"}'}).status_code == 302
+    assert Channel.objects.get(pk=channel.pk).credentials == {"api_key": "rotated"}
+    bad = client.post(url, {**form, "new_credentials": "[1, 2]"})
+    assert bad.status_code == 200 and Channel.objects.get(pk=channel.pk).credentials == {"api_key": "rotated"}
+
+
+def test_provider_that_cannot_serve_the_kind_is_refused(staff_of, tenant_a):
+    client = staff_of(tenant_a[0], role="admin")
+    response = client.post(
+        reverse("admin:crm_channel_add"), {"kind": "email", "name": "bad", "provider": "twilio", "enabled": "on"}
+    )
+    assert response.status_code == 200 and not Channel.objects.filter(name="bad").exists()
+
+
+def test_mode_change_in_admin_is_recorded(staff_of, tenant_a):
+    tenant, _rows = tenant_a
+    client = staff_of(tenant, role="admin")
+    before = ModeChange.objects.filter(tenant=tenant).count()
+    data = {
+        "slug": tenant.slug,
+        "name": tenant.name,
+        "mode": "crosschannel",
+        "episode_gap_hours": 72,
+        "timezone": "Europe/Paris",
+        "default_region": "FR",
+        "fallback_order": '["sms", "email"]',
+        "offer_links": "{}",
+        "experiment_holdout_percent": "20",
+        "mode_changes-TOTAL_FORMS": "0",
+        "mode_changes-INITIAL_FORMS": "0",
+    }
+    response = client.post(reverse("admin:crm_tenant_change", args=[tenant.pk]), data)
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    tenant = Tenant.objects.get(pk=tenant.pk)
+    assert tenant.mode == "crosschannel" and tenant.experiment_holdout_percent == 20
+    change = ModeChange.objects.filter(tenant=tenant).order_by("pk").last()
+    assert ModeChange.objects.filter(tenant=tenant).count() == before + 1
+    assert (change.mode, change.changed_by, change.experiment["holdout_percent"]) == (
+        "crosschannel",
+        "staff:admin-shop-a",
+        20,
+    )
+
+
+def test_agent_cannot_change_the_mode(staff_of, tenant_a):
+    tenant, _rows = tenant_a
+    client = staff_of(tenant, role="agent")
+    response = client.post(reverse("admin:crm_tenant_change", args=[tenant.pk]), {"mode": "multichannel"})
+    assert response.status_code == 403
+    assert Tenant.objects.get(pk=tenant.pk).mode == tenant.mode
