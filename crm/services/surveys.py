@@ -1,0 +1,109 @@
+"""CSAT surveys: one question after a ticket is resolved, and the rating a customer replies.
+
+A rating is an inbound message whose whole text is a number from 1 to 5 (``4``, ``4/5``,
+``4 stars``), received on any channel within ``SURVEY_WINDOW`` of a survey sent to the
+contact and not yet answered. It is stored as a ``csat.rating`` event (properties
+``{"rating": n, "ticket": id}``); the message itself stays on the timeline like any other.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime, timedelta
+
+from django.db import transaction
+
+from crm.models import Channel, Event, Message, Purpose, Tenant, Ticket, TicketStatus
+from crm.policies import policy_for_contact
+
+from .events import event_record
+from .messages import outbound_create
+from .tickets import ticket_update
+
+CSAT_EVENT = "csat.rating"
+SURVEY_WINDOW = timedelta(days=7)
+SURVEY_TEXT = "Your request is resolved. How satisfied are you, from 1 (not at all) to 5 (very)? Reply with a number."
+RATING = re.compile(r"^\s*([1-5])\s*(?:/\s*5|stars?|étoiles?|★+)?\s*[.!]?\s*$", re.IGNORECASE)
+
+
+def survey_rating(text: str) -> int | None:
+    """The rating a reply text gives, or ``None`` when it is not a rating alone."""
+    match = RATING.match(text or "")
+    return int(match.group(1)) if match else None
+
+
+def _survey_channel(tenant: Tenant, ticket: Ticket) -> Channel:
+    latest = (
+        Message.objects.filter(tenant=tenant, contact_id=ticket.contact_id, direction="inbound")
+        .select_related("channel")
+        .order_by("-occurred_at", "-pk")
+        .first()
+    )
+    policy = policy_for_contact(tenant, ticket.contact_id)
+    return policy.default_reply_channel(ticket=ticket, latest_inbound=latest.channel if latest else None)
+
+
+@transaction.atomic
+def survey_send(*, tenant: Tenant, ticket: Ticket, at: datetime) -> Message | None:
+    """Ask for a rating of a resolved ticket, once, on the channel the policy replies on."""
+    if ticket.status not in (TicketStatus.RESOLVED, TicketStatus.CLOSED):
+        return None
+    if Message.objects.filter(tenant=tenant, ticket=ticket, metadata__survey=ticket.pk).exists():
+        return None
+    channel = _survey_channel(tenant, ticket)
+    if not channel.enabled:
+        return None
+    return outbound_create(
+        tenant=tenant,
+        contact=ticket.contact,
+        channel=channel,
+        text=SURVEY_TEXT,
+        purpose=Purpose.TRANSACTIONAL,
+        ticket=ticket,
+        at=at,
+        metadata={"survey": ticket.pk},
+    )
+
+
+def survey_reply_capture(*, message: Message) -> Event | None:
+    """Record the rating ``message`` gives to the contact's latest unanswered survey, if any."""
+    rating = survey_rating(message.text) if message.direction == "inbound" else None
+    if rating is None:
+        return None
+    surveys = Message.objects.filter(
+        tenant_id=message.tenant_id,
+        contact_id=message.contact_id,
+        direction="outbound",
+        metadata__survey__isnull=False,
+        occurred_at__lte=message.occurred_at,
+        occurred_at__gte=message.occurred_at - SURVEY_WINDOW,
+    ).order_by("-occurred_at", "-pk")
+    answered = set(
+        Event.objects.filter(tenant_id=message.tenant_id, contact_id=message.contact_id, name=CSAT_EVENT).values_list(
+            "properties__ticket", flat=True
+        )
+    )
+    for survey in surveys.values_list("metadata", flat=True)[:5]:
+        ticket_id = survey.get("survey")
+        if ticket_id not in answered:
+            return _rating_record(message=message, rating=rating, ticket_id=ticket_id)
+    return None
+
+
+@transaction.atomic
+def _rating_record(*, message: Message, rating: int, ticket_id: int) -> Event:
+    """The rating event; a ticket the rating alone opened is resolved (nothing to answer)."""
+    event = event_record(
+        tenant=message.tenant,
+        contact=message.contact,
+        name=CSAT_EVENT,
+        channel=message.channel,
+        properties={"rating": rating, "ticket": ticket_id, "message": message.pk},
+        occurred_at=message.occurred_at,
+        idempotency_key=f"csat:{message.tenant_id}:{message.pk}",
+    ).event
+    opened = message.ticket
+    if opened is not None and opened.pk != ticket_id and opened.is_active:
+        if not Message.objects.filter(ticket=opened).exclude(pk=message.pk).exists():
+            ticket_update(ticket=opened, status=TicketStatus.RESOLVED, at=message.occurred_at)
+    return event
