@@ -169,6 +169,11 @@ CHANNELS_SENDING_LEASE_SECONDS = env.int("CHANNELS_SENDING_LEASE_SECONDS", defau
 CHANNELS_OUTBOX_SWEEP_AFTER = env.int("CHANNELS_OUTBOX_SWEEP_AFTER", default=120)
 CHANNELS_EMAIL_BACKENDS: dict = {}  # provider -> e-mail backend path, overriding anymail's
 CELERY_BEAT_SCHEDULE["channels-outbox-sweep"] = {"task": "channels_app.outbox_sweep", "schedule": 60.0}
+# How often a worker looks for tasks a dead worker left unacknowledged (kombu Redis transport).
+CELERY_BROKER_TRANSPORT_OPTIONS.update(
+    unacked_restore_interval=env.int("CELERY_UNACKED_RESTORE_INTERVAL", default=10),
+    unacked_restore_throttle=env.int("CELERY_UNACKED_RESTORE_THROTTLE", default=10),
+)
 # Journeys: run due steps; concurrent ticks share the work (SELECT ... FOR UPDATE SKIP LOCKED).
 JOURNEYS_TICK_SECONDS = env.float("JOURNEYS_TICK_SECONDS", default=10.0)
 CELERY_BEAT_SCHEDULE["journeys-tick"] = {"task": "journeys.journeys_tick", "schedule": JOURNEYS_TICK_SECONDS}
