@@ -1,0 +1,36 @@
+"""``manage.py demo``: tenant, staff login, channels, a simulated month, the comparison; twice."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.core.management import call_command
+
+from crm.management.commands import demo
+from crm.models import Channel, Membership, Tenant
+from simulator.models import SimulationRun
+
+
+@pytest.mark.django_db
+def test_demo_sets_everything_up_once_and_prints_the_comparison(monkeypatch):
+    monkeypatch.setattr(demo, "CUSTOMERS", 6)
+    monkeypatch.setattr(demo, "DAYS", 3)
+    out = io.StringIO()
+    call_command("demo", stdout=out, stderr=io.StringIO())
+    text = out.getvalue()
+    tenant = Tenant.objects.get(slug="demo")
+    user = get_user_model().objects.get(username="demo")
+    assert user.is_staff and not user.is_superuser
+    assert Membership.objects.get(tenant=tenant, user=user).role == "manager"
+    password = text.split("password '")[1].split("'")[0]
+    assert user.check_password(password)
+    assert tenant.experiment_holdout_percent == 50
+    assert set(Channel.objects.filter(tenant=tenant).values_list("kind", flat=True)) >= {"email", "sms", "store"}
+    assert "REPLAY" in text and "http://127.0.0.1:8000/dashboard/" in text and "/admin/" in text
+    again = io.StringIO()
+    call_command("demo", stdout=again, stderr=io.StringIO())
+    assert SimulationRun.objects.filter(tenant=tenant).count() == 1
+    assert Tenant.objects.filter(slug="demo").count() == 1
+    assert "simulated before" in again.getvalue() and "REPLAY" in again.getvalue()
