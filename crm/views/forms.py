@@ -22,16 +22,16 @@ class InboxFilterForm(forms.Form):
     channel = forms.TypedChoiceField(label=_("Channel"), required=False, coerce=int, empty_value=None)
     mode = forms.ChoiceField(label=_("Mode"), required=False, choices=[("", _("All")), *Mode.choices])
 
-    def __init__(self, *args, channels: list[Channel], **kwargs):
-        super().__init__(*args, **kwargs)
+    def __init__(self, data, *, channels: list[Channel], **kwargs):
+        data = data.copy()
+        data.setdefault("status", ACTIVE)  # the inbox opens on what needs an answer
+        super().__init__(data, **kwargs)
         self.fields["channel"].choices = [("", _("All"))] + [(c.pk, str(c)) for c in channels]
 
     def filters(self) -> dict:
         if not self.is_valid():
             return {"status": ACTIVE}
-        data = self.cleaned_data
-        status = data["status"] if "status" in self.data else ACTIVE
-        return {"status": status, "channel": data["channel"], "mode": data["mode"]}
+        return {k: self.cleaned_data[k] for k in ("status", "channel", "mode")}
 
 
 class ReplyForm(forms.Form):

@@ -15,14 +15,14 @@ from crm.services.tickets import ticket_update
 
 from .access import DashboardView
 from .forms import InboxFilterForm, ReplyForm
-from .reads import contact_mode, context_items, inbox_page, reply_channels, tenant_channels
+from .reads import POLICY_NOTES, contact_mode, context_items, inbox_page, reply_channels, tenant_channels
 
 
 class InboxView(DashboardView):
     nav = "inbox"
 
     def get(self, request):
-        form = InboxFilterForm(request.GET or None, channels=tenant_channels(tenant=self.tenant))
+        form = InboxFilterForm(request.GET, channels=tenant_channels(tenant=self.tenant))
         page = inbox_page(tenant=self.tenant, filters=form.filters(), page=request.GET.get("page"))
         query = request.GET.copy()
         query.pop("page", None)
@@ -69,6 +69,7 @@ class TicketView(DashboardView):
                 "contact": contact,
                 "items": context_items(context),
                 "context": context,
+                "policy_note": POLICY_NOTES.get(context.mode, ""),
                 "contact_mode": contact_mode(tenant=self.tenant, contact=contact),
                 "form": form,
                 "transitions": ticket_transitions(ticket.status),

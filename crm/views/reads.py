@@ -8,10 +8,11 @@ from datetime import datetime
 
 from django.core.paginator import Page, Paginator
 from django.db.models import Count, Q
+from django.utils.translation import gettext_lazy as _
 
-from crm.models import Channel, Contact, Event, Identity, Message, Tenant, Ticket, TicketStatus
+from crm.models import Channel, Contact, Event, Identity, Message, Mode, Tenant, Ticket, TicketStatus
 from crm.policies import policy_for_contact
-from crm.policies.registry import effective_mode, experiment_cohort
+from crm.policies.registry import HOLDOUT, TREATMENT, effective_mode, experiment_cohort
 from crm.selectors.tickets import TicketContext, ticket_list
 from crm.services.addresses import channel_kinds_for_identities
 
@@ -44,6 +45,13 @@ def reply_channels(*, tenant: Tenant, ticket: Ticket) -> list[Channel]:
     return [c for c in candidates if policy.reply_channel_allowed(ticket=ticket, channel=c, reachable_kinds=reachable)]
 
 
+POLICY_NOTES = {
+    Mode.MULTICHANNEL: _("Multichannel policy: only the messages of this ticket's channel."),
+    Mode.CROSSCHANNEL: _("Cross-channel policy: this ticket and its linked tickets on other channels."),
+    Mode.OMNICHANNEL: _("Omnichannel policy: the customer's whole timeline, every channel and event."),
+}
+
+
 @dataclass(frozen=True)
 class ContextItem:
     """One line of the agent context: a message or an event."""
@@ -67,6 +75,14 @@ def contact_tickets(*, tenant: Tenant, contact: Contact) -> list[Ticket]:
 class ContactMode:
     mode: str
     cohort: str | None
+
+    @property
+    def mode_label(self) -> str:
+        return Mode(self.mode).label
+
+    @property
+    def cohort_label(self) -> str:
+        return {HOLDOUT: _("holdout"), TREATMENT: _("treatment")}.get(self.cohort, self.cohort or "")
 
 
 def contact_mode(*, tenant: Tenant, contact: Contact) -> ContactMode:

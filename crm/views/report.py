@@ -13,6 +13,7 @@ from typing import Any
 
 from django.utils.formats import number_format
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from crm.models import Mode, Tenant
 
@@ -32,8 +33,8 @@ METRIC_LABELS = {
     "post_goal_sends": _("Sends after the goal was reached"),
     "capped_sends": _("Sends beyond the frequency cap"),
     "offer_redemptions_refused": _("Offer redemptions refused"),
-    "first_response_seconds": _("First response time (s)"),
-    "resolution_seconds": _("Resolution time (s)"),
+    "first_response_seconds": _("First response time"),
+    "resolution_seconds": _("Resolution time"),
     "customer_messages_per_episode": _("Customer messages per episode"),
     "tickets_per_episode": _("Tickets per episode"),
     "csat": _("Satisfaction (CSAT, 1-5)"),
@@ -67,6 +68,7 @@ class Figure:
     n: int | None = None
     low: Any = None
     high: Any = None
+    unit: str = ""  # "seconds", "share" or a plain number
 
     @property
     def missing(self) -> bool:
@@ -74,13 +76,31 @@ class Figure:
 
     @property
     def display(self) -> str:
-        return _number(self.value)
+        return self._format(self.value)
 
     @property
     def interval(self) -> str | None:
         if self.low is None or self.high is None:
             return None
-        return f"[{_number(self.low)} ; {_number(self.high)}]"
+        return f"[{self._format(self.low)} ; {self._format(self.high)}]"
+
+    def _format(self, value: Any) -> str:
+        if not isinstance(value, int | float) or isinstance(value, bool):
+            return _number(value)
+        if self.unit == "seconds":
+            return _duration(value)
+        if self.unit == "share":
+            return f"{number_format(value * 100, 1)} %"
+        return _number(value)
+
+
+def _duration(seconds: float) -> str:
+    """A readable duration: 45 s, 12 min, 3.5 h, 2.1 d."""
+    for limit, unit, size in ((60, "s", 1), (3600, "min", 60), (86400 * 2, "h", 3600)):
+        if abs(seconds) < limit:
+            return f"{number_format(seconds / size, 0 if size == 1 else 1)} {unit}"
+    days = pgettext_lazy("abbreviation of days", "d")
+    return f"{number_format(seconds / 86400, 1)} {days}"
 
 
 def _number(value: Any) -> str:
@@ -91,14 +111,20 @@ def _number(value: Any) -> str:
     return number_format(value, 0 if isinstance(value, int) or abs(value) >= 1000 else 2, force_grouping=True)
 
 
-def figure(raw: Any, stat: str | None = None) -> Figure:
+def unit_of(key: str) -> str:
+    if "seconds" in key:
+        return "seconds"
+    return "share" if key.endswith(("_rate", "_share")) else ""
+
+
+def figure(raw: Any, stat: str | None = None, *, unit: str = "") -> Figure:
     """A cell from a report value: a number, or ``{"value"|"mean"|"rate"|<stat>, "n", "ci"}``."""
     if not isinstance(raw, dict):
-        return Figure(raw)
+        return Figure(raw, unit=unit)
     if stat is not None:
-        return Figure(raw.get(stat), raw.get("n"), *_bounds(raw.get(f"{stat}_ci")))
+        return Figure(raw.get(stat), raw.get("n"), *_bounds(raw.get(f"{stat}_ci")), unit=unit)
     value = next((raw[k] for k in ("value", "mean", "rate", "median") if k in raw), None)
-    return Figure(value, raw.get("n"), *_bounds(raw.get("ci")))
+    return Figure(value, raw.get("n"), *_bounds(raw.get("ci")), unit=unit)
 
 
 def _bounds(ci: Any) -> tuple[Any, Any]:
@@ -119,11 +145,11 @@ def _label(key: str) -> str:
 def replay_rows(report: dict) -> list[Row]:
     replay = report.get("replay") or {}
     keys = list(dict.fromkeys(k for mode in POLICIES for k in (replay.get(mode) or {})))
-    return [Row(k, _label(k), [figure((replay.get(m) or {}).get(k)) for m in POLICIES]) for k in keys]
+    return [Row(k, _label(k), [figure((replay.get(m) or {}).get(k), unit=unit_of(k)) for m in POLICIES]) for k in keys]
 
 
 def profile_rows(report: dict) -> list[Row]:
-    return [Row(k, _label(k), [figure(v)]) for k, v in (report.get("profile") or {}).items()]
+    return [Row(k, _label(k), [figure(v, unit=unit_of(k))]) for k, v in (report.get("profile") or {}).items()]
 
 
 @dataclass(frozen=True)
@@ -138,7 +164,8 @@ def _observed_keys(groups: list[dict]) -> list[tuple[str, str, str | None]]:
     for name in dict.fromkeys(k for g in groups for k in g if isinstance(g[k], dict)):
         sample = next(g[name] for g in groups if isinstance(g.get(name), dict))
         if "median" in sample and "p90" in sample:
-            keys.append((f"{name}_median", f"{_label(name)} · {_('median')}", "median"))
+            median = _("median")
+            keys.append((f"{name}_median", f"{_label(name)} · {median}", "median"))
             keys.append((f"{name}_p90", f"{_label(name)} · p90", "p90"))
         else:
             keys.append((name, _label(name), None))
@@ -148,7 +175,11 @@ def _observed_keys(groups: list[dict]) -> list[tuple[str, str, str | None]]:
 def _table(columns: list[str], groups: list[dict]) -> ObservedTable:
     keys = _observed_keys(groups)
     rows = [
-        Row(key, label, [figure(g.get(key.rsplit("_", 1)[0] if stat else key), stat) for g in groups])
+        Row(
+            key,
+            label,
+            [figure(g.get(key.rsplit("_", 1)[0] if stat else key), stat, unit=unit_of(key)) for g in groups],
+        )
         for key, label, stat in keys
     ]
     return ObservedTable(columns, rows)
@@ -169,5 +200,5 @@ def experiment_rows(report: dict) -> ObservedTable | None:
     columns = [f"{COHORT_LABELS[n]} ({MODE_LABELS.get(cohorts[n].get('mode'), cohorts[n].get('mode'))})" for n in names]
     table = _table(columns, [cohorts[n] for n in names])
     difference = experiment.get("difference") or {}
-    rows = [Row(r.key, r.label, [*r.cells, figure(difference.get(r.key))]) for r in table.rows]
+    rows = [Row(r.key, r.label, [*r.cells, figure(difference.get(r.key), unit=unit_of(r.key))]) for r in table.rows]
     return ObservedTable([*columns, str(_("Difference (treatment - holdout)"))], rows)
