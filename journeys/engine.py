@@ -14,6 +14,7 @@ late, or a simulator driving virtual time, records the same times and makes the 
 from __future__ import annotations
 
 import heapq
+from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -30,6 +31,7 @@ from .timing import contact_zone, wait_until
 BATCH_SIZE = 500
 #: a guard against a journey edited into a tight loop while enrollments run it
 MAX_STEPS_PER_CLAIM = 200
+MAX_UPDATE_GROUPS = 10
 UPDATED_FIELDS = [
     "status",
     "current_step",
@@ -72,8 +74,8 @@ def _exit(e: Enrollment, reason: str, at: datetime) -> None:
 def _move(e: Enrollment, index: int, at: datetime, ctx: BatchContext) -> None:
     e.current_step, e.next_run_at = index, at
     e.waiting_since, e.waiting_for_event = None, ""
-    if index >= len(e.journey.steps):
-        _finish(e, ctx, at)
+    if index >= len(e.journey.steps) and at <= ctx.until:
+        _finish(e, ctx, at)  # past the last step (a trailing wait finishes when it ends)
 
 
 def _condition_kinds(e: Enrollment, step: dict, ctx: BatchContext) -> tuple[str, str]:
@@ -141,6 +143,7 @@ def step_run(ctx: BatchContext, e: Enrollment, at: datetime) -> None:
 def batch_run(*, enrollments: list[Enrollment], until: datetime) -> TickResult:
     """Run the due steps of claimed enrollments in time order, then write the results."""
     ctx = batch_load(enrollments=enrollments, until=until)
+    before = {e.pk: _snapshot(e) for e in enrollments}
     heap = [(e.next_run_at, e.pk, e) for e in enrollments]
     heapq.heapify(heap)
     steps: dict[int, int] = {}
@@ -153,8 +156,33 @@ def batch_run(*, enrollments: list[Enrollment], until: datetime) -> TickResult:
             heapq.heappush(heap, (e.next_run_at, pk, e))
     Offer.objects.bulk_create(ctx.offers)
     StepRun.objects.bulk_create(ctx.step_runs, batch_size=2000)
-    Enrollment.objects.bulk_update(enrollments, UPDATED_FIELDS, batch_size=1000)
+    _save(enrollments, before)
     return TickResult(batches=1, enrollments=len(enrollments), steps=sum(steps.values()), sent=ctx.sent)
+
+
+def _snapshot(e: Enrollment) -> tuple:
+    return tuple(getattr(e, name) for name in UPDATED_FIELDS)
+
+
+def _save(enrollments: list[Enrollment], before: dict[int, tuple]) -> None:
+    """Write the enrollments' changes: one ``UPDATE ... WHERE id IN`` per distinct change.
+
+    The enrollments of a batch mostly make the same change (same journey, step and time), so
+    this is a handful of plain updates; when changes are too diverse, one ``bulk_update`` (a
+    ``CASE`` per field) keeps the number of queries bounded.
+    """
+    groups: dict[tuple, list[int]] = defaultdict(list)
+    for e in enrollments:
+        now = _snapshot(e)
+        change = tuple((f, v) for f, v, old in zip(UPDATED_FIELDS, now, before[e.pk], strict=True) if v != old)
+        if change:
+            groups[change].append(e.pk)
+    if len(groups) > MAX_UPDATE_GROUPS:
+        fields = sorted({f for change in groups for f, _ in change})
+        Enrollment.objects.bulk_update(enrollments, fields, batch_size=1000)
+        return
+    for change, ids in groups.items():
+        Enrollment.objects.filter(pk__in=ids).update(**dict(change))
 
 
 def _claim(*, until: datetime, batch_size: int, skip: set[int]) -> list[Enrollment]:

@@ -17,6 +17,7 @@ from crm.services.events import event_record
 from journeys.engine import batch_claim_and_run, journeys_tick
 from journeys.models import Enrollment, Journey, StepRun
 from journeys.services.journeys import journey_create
+from tests.factories import ContactFactory, IdentityFactory
 
 from .conftest import T0, set_mode
 
@@ -148,3 +149,25 @@ def test_two_run_journeys_processes_send_every_step_exactly_once(tenant, channel
     assert Enrollment.objects.filter(journey=journey, status="completed").count() == 2000
     assert all(b"Ran" in out for out, _ in outputs)
     assert Journey.objects.count() == 1
+
+
+@pytest.mark.django_db
+def test_diverse_changes_in_one_batch_are_all_written(tenant, channels, django_assert_max_num_queries):
+    journey = journey_create(
+        tenant=tenant,
+        name="slots",
+        trigger_event="slot",
+        steps=[{"type": "wait", "until": "slot_at", "offset_seconds": -3600}],
+    )
+    contacts = [ContactFactory(tenant=tenant) for _ in range(15)]
+    for n, contact in enumerate(contacts):
+        IdentityFactory(contact=contact)
+        slot = T0 + timedelta(days=1, hours=n)
+        event_record(
+            tenant=tenant, contact=contact, name="slot", properties={"slot_at": slot.isoformat()}, occurred_at=T0
+        )
+    with django_assert_max_num_queries(12):
+        journeys_tick(until=T0)
+    expected = {c.pk: T0 + timedelta(days=1, hours=n - 1) for n, c in enumerate(contacts)}
+    assert dict(Enrollment.objects.filter(journey=journey).values_list("contact_id", "next_run_at")) == expected
+    assert Enrollment.objects.filter(journey=journey, current_step=1).count() == 15
