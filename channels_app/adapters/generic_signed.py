@@ -9,6 +9,7 @@ sent, the HMAC covers ``"<timestamp>." + body`` and the timestamp must be within
 from __future__ import annotations
 
 import json
+import threading
 import time
 from datetime import UTC
 from typing import NotRequired, TypedDict
@@ -133,7 +134,7 @@ class SignedWebhookAdapter(Adapter):
             "Idempotency-Key": f"message-{message.pk}",
         }
         try:
-            response = requests.post(url, data=raw, headers=headers, timeout=settings.CHANNELS_SEND_TIMEOUT)
+            response = _session().post(url, data=raw, headers=headers, timeout=settings.CHANNELS_SEND_TIMEOUT)
         except requests.Timeout:
             raise TransientProviderError("timeout") from None
         except requests.ConnectionError as exc:
@@ -141,6 +142,16 @@ class SignedWebhookAdapter(Adapter):
         if response.status_code // 100 == 2:
             return ProviderResult(external_id=_external_id(response) or f"webhook-{message.pk}")
         raise error_for_status(response.status_code, response.text[:500])
+
+
+_local = threading.local()
+
+
+def _session() -> requests.Session:
+    """One HTTP session per worker thread: connections to receivers are kept alive."""
+    if (session := getattr(_local, "session", None)) is None:
+        session = _local.session = requests.Session()
+    return session
 
 
 def _external_id(response) -> str | None:

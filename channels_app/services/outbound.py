@@ -56,22 +56,32 @@ def _lease_expired(message_id: int, attempt_number: int) -> bool:
 
 @transaction.atomic
 def _claim(message_id: int) -> tuple[Message, DeliveryAttempt] | None:
-    """Move a queued (or abandoned sending) message to ``sending``; one caller wins."""
-    row = Message.objects.filter(pk=message_id, direction=Direction.OUTBOUND).values("status", "attempts").first()
-    if row is None or row["status"] not in (MessageStatus.QUEUED, MessageStatus.SENDING):
+    """Move a queued (or abandoned sending) message to ``sending``; one caller wins.
+
+    The compare-and-swap on (status, attempts) makes the claim safe against a duplicate task
+    or a second worker: only one UPDATE matches.
+    """
+    message = (
+        Message.objects.select_related("channel", "tenant", "ticket")
+        .filter(pk=message_id, direction=Direction.OUTBOUND, status__in=[MessageStatus.QUEUED, MessageStatus.SENDING])
+        .first()
+    )
+    if message is None:
         return None
-    if row["status"] == MessageStatus.SENDING and not _lease_expired(message_id, row["attempts"]):
+    recovering = message.status == MessageStatus.SENDING
+    if recovering and not _lease_expired(message_id, message.attempts):
         return None
-    number, now = row["attempts"] + 1, timezone.now()
-    won = Message.objects.filter(pk=message_id, status=row["status"], attempts=row["attempts"]).update(
+    number, now = message.attempts + 1, timezone.now()
+    won = Message.objects.filter(pk=message_id, status=message.status, attempts=message.attempts).update(
         status=MessageStatus.SENDING, attempts=number
     )
     if not won:
         return None
-    DeliveryAttempt.objects.filter(message_id=message_id, outcome=AttemptOutcome.IN_FLIGHT).update(
-        outcome=AttemptOutcome.LOST, finished_at=now, error="worker lost during the attempt"
-    )
-    message = Message.objects.select_related("channel", "tenant", "ticket").get(pk=message_id)
+    if recovering:
+        DeliveryAttempt.objects.filter(message_id=message_id, outcome=AttemptOutcome.IN_FLIGHT).update(
+            outcome=AttemptOutcome.LOST, finished_at=now, error="worker lost during the attempt"
+        )
+    message.status, message.attempts = MessageStatus.SENDING, number
     attempt = DeliveryAttempt.objects.create(
         tenant_id=message.tenant_id, message=message, number=number, provider=message.channel.provider, started_at=now
     )

@@ -1,0 +1,245 @@
+"""Outbound delivery throughput: one Celery worker (concurrency 2) delivering through the
+``webhook`` provider to a local HTTP sink, against a bare no-op task on the same worker.
+
+Both phases publish the same number of tasks from this process and wait until all are done:
+
+* ``noop``: a task that does nothing but count its completion (one Redis INCR);
+* ``outbound``: ``outbound_message_deliver`` for messages already in the outbox (status
+  ``queued``): claim (conditional UPDATE + a DeliveryAttempt row), signed POST to the sink
+  over loopback HTTP, mark sent, all on PostgreSQL.
+
+Phases alternate (noop, outbound, outbound, noop, ...) after a warm-up, so whatever else the
+machine does weighs on both; the rates are pooled over the rounds. Target: outbound keeps at
+least 50% of the no-op rate.
+
+``python -m bench outbound`` (the runner) or ``python -m bench.outbound``. Knobs:
+``BENCH_OUTBOUND_DATABASE_URL`` (default ``postgres://postgres@127.0.0.1:5432/crm_bench_outbound``,
+recreated), ``BENCH_OUTBOUND_BROKER_URL`` (default ``redis://127.0.0.1:6379/1``),
+``BENCH_OUTBOUND_TASKS`` (tasks per round, 400), ``BENCH_OUTBOUND_ROUNDS`` (4), ``BENCH_QUICK``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+from celery import shared_task
+
+ROOT = Path(__file__).absolute().parent.parent
+TARGET_RATIO = 0.5
+COUNTER_KEY = "bench:outbound:noop"
+_redis = None
+
+
+@shared_task(name="bench.noop", ignore_result=True)
+def noop() -> None:
+    global _redis
+    if _redis is None:
+        import redis
+
+        _redis = redis.Redis.from_url(os.environ["CELERY_BROKER_URL"])
+    _redis.incr(COUNTER_KEY)
+
+
+class _Sink(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"  # keep-alive, as a real receiver
+    wbufsize = 64 * 1024  # headers and body in one segment (no delayed-ACK stall)
+
+    def do_POST(self):
+        self.rfile.read(int(self.headers.get("Content-Length", 0)))
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", "2")
+        self.end_headers()
+        self.wfile.write(b"{}")
+
+    def log_message(self, *args):
+        pass
+
+
+def _environment() -> dict[str, str]:
+    return {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "config.settings",
+        "DATABASE_URL": os.environ.get(
+            "BENCH_OUTBOUND_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/crm_bench_outbound"
+        ),
+        "CELERY_BROKER_URL": os.environ.get("BENCH_OUTBOUND_BROKER_URL", "redis://127.0.0.1:6379/1"),
+        "LOG_LEVEL": "WARNING",
+        "DEBUG": "false",
+    }
+
+
+def _wait(predicate, timeout: float, what: str) -> None:
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"timed out waiting for {what}")
+        time.sleep(0.05)
+
+
+def _start_worker(env: dict[str, str]) -> tuple[subprocess.Popen, Path]:
+    log = Path(tempfile.mkstemp(prefix="bench-outbound-worker-", suffix=".log")[1])
+    cmd = [
+        sys.executable,
+        "-m",
+        "celery",
+        "-A",
+        "config",
+        "worker",
+        "-c",
+        "2",
+        "-l",
+        "info",
+        "-I",
+        "bench.outbound",
+        "--without-gossip",
+        "--without-mingle",
+        "--without-heartbeat",
+        "-n",
+        f"bench-outbound-{os.getpid()}@%h",
+    ]
+    with log.open("wb") as out:
+        worker = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
+    _wait(lambda: b" ready." in log.read_bytes(), 60, "the worker")
+    return worker, log
+
+
+def _setup(sink_url: str):
+    """A tenant, a contact and a ``webhook`` channel whose outbound_url is the sink."""
+    from crm.models import Channel, Contact, Identity, Tenant
+
+    tenant = Tenant.objects.create(slug="bench-outbound", name="Bench outbound", mode="omnichannel")
+    contact = Contact.objects.create(tenant=tenant, name="Bench")
+    Identity.objects.create(tenant=tenant, contact=contact, kind="visitor", address="bench-visitor")
+    channel = Channel.objects.create(
+        tenant=tenant,
+        kind="webchat",
+        name="bench",
+        provider="webhook",
+        credentials={"secret": "bench-secret", "outbound_url": sink_url},
+    )
+    return tenant, contact, channel
+
+
+def _queued(tenant, contact, channel, n: int) -> list[int]:
+    from django.utils import timezone
+
+    from crm.models import Direction, Message, MessageStatus
+
+    now = timezone.now()
+    rows = [
+        Message(
+            tenant=tenant,
+            contact=contact,
+            channel=channel,
+            direction=Direction.OUTBOUND,
+            status=MessageStatus.QUEUED,
+            text=f"bench message {i}",
+            to_address="bench-visitor",
+            occurred_at=now,
+        )
+        for i in range(n)
+    ]
+    return [m.pk for m in Message.objects.bulk_create(rows)]
+
+
+def _round_noop(r, n: int) -> float:
+    r.set(COUNTER_KEY, 0)
+    started = time.perf_counter()
+    for _ in range(n):
+        noop.delay()
+    _wait(lambda: int(r.get(COUNTER_KEY) or 0) >= n, 600, "the no-op tasks")
+    return time.perf_counter() - started
+
+
+def _round_outbound(ids: list[int]) -> float:
+    from channels_app.tasks import outbound_message_deliver
+    from crm.models import Message, MessageStatus
+
+    started = time.perf_counter()
+    for pk in ids:
+        outbound_message_deliver.delay(pk)
+    _wait(lambda: Message.objects.filter(pk__in=ids, status=MessageStatus.SENT).count() == len(ids), 600, "deliveries")
+    elapsed = time.perf_counter() - started
+    failed = Message.objects.filter(pk__in=ids).exclude(status=MessageStatus.SENT).count()
+    if failed:
+        raise RuntimeError(f"{failed} messages not sent")
+    return elapsed
+
+
+def _measure(tasks: int, rounds: int, tenant, contact, channel) -> dict:
+    import redis
+
+    from config.celery import app
+
+    r = redis.Redis.from_url(os.environ["CELERY_BROKER_URL"])
+    app.control.purge()
+    _round_noop(r, max(20, tasks // 4))  # warm-up: pool processes, connections, imports
+    _round_outbound(_queued(tenant, contact, channel, max(20, tasks // 4)))
+    time_noop = time_outbound = 0.0
+    for i in range(rounds):
+        order = ("noop", "outbound") if i % 2 == 0 else ("outbound", "noop")
+        for phase in order:
+            if phase == "noop":
+                time_noop += _round_noop(r, tasks)
+            else:
+                time_outbound += _round_outbound(_queued(tenant, contact, channel, tasks))
+    noop_rate, outbound_rate = tasks * rounds / time_noop, tasks * rounds / time_outbound
+    return {
+        "noop_per_s": round(noop_rate, 1),
+        "outbound_per_s": round(outbound_rate, 1),
+        "ratio": round(outbound_rate / noop_rate, 3),
+    }
+
+
+def run() -> dict:
+    """Measure and return the figures (the runner adds the machine and the date)."""
+    quick = os.environ.get("BENCH_QUICK") == "1"
+    tasks = int(os.environ.get("BENCH_OUTBOUND_TASKS", 60 if quick else 400))
+    rounds = int(os.environ.get("BENCH_OUTBOUND_ROUNDS", 2 if quick else 4))
+    env = _environment()
+    os.environ.update({k: env[k] for k in ("DJANGO_SETTINGS_MODULE", "DATABASE_URL", "CELERY_BROKER_URL", "LOG_LEVEL")})
+    from bench.server import database_recreate
+
+    database_recreate(env["DATABASE_URL"])
+    subprocess.run([sys.executable, "manage.py", "migrate", "-v", "0"], cwd=ROOT, env=env, check=True)
+    import django
+
+    django.setup()
+    sink = ThreadingHTTPServer(("127.0.0.1", 0), _Sink)
+    sink.daemon_threads = True
+    threading.Thread(target=sink.serve_forever, daemon=True).start()
+    worker, log = _start_worker(env)
+    try:
+        figures = _measure(tasks, rounds, *_setup(f"http://127.0.0.1:{sink.server_port}/sink"))
+    finally:
+        worker.terminate()
+        worker.wait(30)
+        sink.shutdown()
+        log.unlink(missing_ok=True)
+    return {
+        "name": "outbound",
+        "tasks_per_round": tasks,
+        "rounds": rounds,
+        "worker_concurrency": 2,
+        "provider": "webhook (signed POST to a loopback HTTP sink)",
+        **figures,
+        "target": TARGET_RATIO,
+        "meets_target": figures["ratio"] >= TARGET_RATIO,
+    }
+
+
+if __name__ == "__main__":
+    from bench.machine import describe
+
+    result = run()
+    result.update(machine=describe(), date=time.strftime("%Y-%m-%d"))
+    print(json.dumps(result, indent=2))
