@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from django.db import IntegrityError, transaction
 
-from crm.models import Event
+from crm.models import Contact, Event
 from crm.policies import effective_mode, experiment_cohort
 
 from ..models import Enrollment, EnrollmentStatus, Journey
@@ -53,3 +55,15 @@ def enrollments_on_event(*, event: Event) -> list[Enrollment]:
         except IntegrityError:
             continue  # already active in this journey: no re-entry
     return created
+
+
+def enrollments_merge_prepare(*, tenant, kept: Contact, other: Contact, at: datetime) -> int:
+    """Before ``other`` is merged into ``kept``: exit ``other``'s active enrollments in journeys
+    where ``kept`` is active too (one active enrollment per journey and contact). Returns how
+    many were exited (``exit_reason="merged"``); the rest move with the merge."""
+    kept_journeys = Enrollment.objects.filter(tenant=tenant, contact=kept, status=EnrollmentStatus.ACTIVE).values(
+        "journey_id"
+    )
+    return Enrollment.objects.filter(
+        tenant=tenant, contact=other, status=EnrollmentStatus.ACTIVE, journey_id__in=kept_journeys
+    ).update(status=EnrollmentStatus.EXITED, exit_reason="merged", exited_at=at, next_run_at=None)

@@ -171,3 +171,36 @@ def test_diverse_changes_in_one_batch_are_all_written(tenant, channels, django_a
     expected = {c.pk: T0 + timedelta(days=1, hours=n - 1) for n, c in enumerate(contacts)}
     assert dict(Enrollment.objects.filter(journey=journey).values_list("contact_id", "next_run_at")) == expected
     assert Enrollment.objects.filter(journey=journey, current_step=1).count() == 15
+
+
+@pytest.mark.django_db
+def test_merge_preparation_keeps_one_active_enrollment_per_journey(tenant, channels, customer, install):
+    from crm.services.contacts import contact_merge
+    from journeys.services.enrollments import enrollments_merge_prepare
+
+    install("cart-abandonment")
+    twin = ContactFactory(tenant=tenant)
+    IdentityFactory(contact=twin, kind="email", address="twin@example.com")
+    for contact in (customer, twin):
+        event_record(tenant=tenant, contact=contact, name="cart.abandoned", occurred_at=T0)
+    assert enrollments_merge_prepare(tenant=tenant, kept=customer, other=twin, at=T0) == 1
+    contact_merge(tenant=tenant, contact=customer, other=twin, by="test")
+    statuses = sorted(Enrollment.objects.filter(contact=customer).values_list("status", "exit_reason"))
+    assert statuses == [("active", ""), ("exited", "merged")]
+
+
+def test_the_beat_task_runs_due_steps(tenant, channels, customer, install, db):
+    from django.utils import timezone
+
+    from journeys.tasks import journeys_tick_task
+
+    install("delivery-slot")
+    event_record(
+        tenant=tenant,
+        contact=customer,
+        name="delivery.slot_booked",
+        properties={"slot_at": (timezone.now() + timedelta(days=2)).isoformat()},
+        occurred_at=timezone.now() - timedelta(seconds=1),
+    )
+    assert journeys_tick_task.delay().get() >= 2  # the confirmation and the wait
+    assert Message.objects.filter(channel=channels["email"]).count() == 1
