@@ -223,3 +223,23 @@ def test_comparison_page_shows_experiment_cohorts(staff_client, tenant, channels
     assert experiment is not None and len(experiment.columns) == 3  # holdout, treatment, difference
     assert "Difference" in experiment.columns[2]
     assert 'id="experiment"' in response.content.decode()
+
+
+@pytest.mark.parametrize("history", [5, 60])
+def test_ticket_and_customer_pages_cost_the_same_whatever_the_history(
+    staff_client, tenant, conversation, channels, history, django_assert_max_num_queries
+):
+    from tests.dashboards.conftest import ingest
+
+    for i in range(history):
+        ingest(tenant, channels["email"], "alice@example.com", f"message {i}")
+    with django_assert_max_num_queries(15):
+        assert staff_client.get(reverse("dashboard:ticket", args=[conversation.pk])).status_code == 200
+    with django_assert_max_num_queries(12):
+        assert staff_client.get(reverse("dashboard:contact", args=[conversation.contact_id])).status_code == 200
+
+
+def test_bad_filter_values_fall_back_to_the_default_inbox(staff_client, conversation):
+    response = staff_client.get(reverse("dashboard:inbox"), {"channel": "abc", "status": "nope", "page": "x"})
+    assert response.status_code == 200
+    assert [t.pk for t in response.context["page"].object_list] == [conversation.pk]
