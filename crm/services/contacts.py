@@ -128,11 +128,20 @@ def contact_resolve(*, tenant: Tenant, kind: str, address: str, name: str = "") 
 def contact_lock_by_identity(*, tenant: Tenant, kind: str, address: str) -> Contact | None:
     """The contact owning an (already normalised) identity, its row locked until the end of
     the transaction (one query); ``None`` when no contact owns it. Assumes an open transaction."""
-    return (
-        Contact.objects.select_for_update(of=("self",))
-        .filter(tenant=tenant, identities__kind=kind, identities__address=address)
-        .first()
-    )
+    # The identity is unique per tenant: at most one row, no ordering needed.
+    rows = Contact.objects.select_for_update(of=("self",)).filter(
+        tenant=tenant, identities__kind=kind, identities__address=address
+    )[:1]
+    return next(iter(rows), None)
+
+
+def contact_create_with_identity(*, tenant: Tenant, kind: str, address: str, name: str = "") -> Contact:
+    """Create a contact owning a new identity, without a savepoint: if a concurrent request
+    created that identity first, ``IntegrityError`` leaves the caller's transaction to be
+    rolled back (and the caller may retry: the identity then exists)."""
+    contact = Contact.objects.create(tenant=tenant, name=name)
+    Identity.objects.create(tenant=tenant, contact=contact, kind=kind, address=address)
+    return contact
 
 
 def contact_create_for_identity(*, tenant: Tenant, kind: str, address: str, name: str = "") -> tuple[Contact, bool]:
@@ -144,9 +153,7 @@ def contact_create_for_identity(*, tenant: Tenant, kind: str, address: str, name
     """
     try:
         with transaction.atomic():
-            contact = Contact.objects.create(tenant=tenant, name=name)
-            Identity.objects.create(tenant=tenant, contact=contact, kind=kind, address=address)
-            return contact, True
+            return contact_create_with_identity(tenant=tenant, kind=kind, address=address, name=name), True
     except IntegrityError:
         if transaction.get_connection().in_atomic_block:
             contact = contact_lock_by_identity(tenant=tenant, kind=kind, address=address)
@@ -253,6 +260,7 @@ __all__ = [
     "consent_set",
     "contact_create",
     "contact_create_for_identity",
+    "contact_create_with_identity",
     "contact_erase",
     "contact_lock_by_identity",
     "contact_merge",

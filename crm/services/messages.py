@@ -13,7 +13,7 @@ from crm.models import Channel, Contact, Direction, Identity, Message, MessageSt
 from crm.policies import policy_for_contact
 
 from .addresses import IDENTITY_KIND_FOR_CHANNEL, channel_kinds_for_identities, normalize_address
-from .contacts import contact_create_for_identity, contact_lock_by_identity
+from .contacts import contact_create_with_identity, contact_lock_by_identity
 from .tickets import ticket_for_inbound, ticket_touch
 
 
@@ -61,29 +61,36 @@ def message_ingest(*, tenant: Tenant, inbound: InboundMessage) -> IngestResult:
     kind = IDENTITY_KIND_FOR_CHANNEL[channel.kind]
     address = normalize_address(kind, inbound.from_address, region=tenant.default_region, field="from")
     try:
+        return _ingest_once(tenant=tenant, inbound=inbound, kind=kind, address=address)
+    except IntegrityError:
+        # Another request created the sender's identity first: once more, the contact now exists.
+        return _ingest_once(tenant=tenant, inbound=inbound, kind=kind, address=address)
+
+
+def _ingest_once(*, tenant: Tenant, inbound: InboundMessage, kind: str, address: str) -> IngestResult:
+    try:
         with transaction.atomic():
             return _ingest_locked(tenant=tenant, inbound=inbound, kind=kind, address=address)
     except IntegrityError:
-        # The unique (tenant, channel, external_id) decided a race the contact lock cannot see
-        # (two senders claiming one provider id; SQLite across processes). Everything this
-        # attempt wrote is rolled back; the stored message answers.
-        if (existing := _existing(tenant, channel, inbound.external_id)) is None:
+        # Everything this attempt wrote is rolled back. A redelivery: the unique (tenant,
+        # channel, external_id) refused the message and the stored one answers. Deciding by the
+        # constraint costs nothing on the common path and holds even for two senders claiming
+        # one provider id.
+        if (existing := _existing(tenant, inbound.channel, inbound.external_id)) is None:
             raise
         return IngestResult(existing, True)
 
 
 def _ingest_locked(*, tenant: Tenant, inbound: InboundMessage, kind: str, address: str) -> IngestResult:
-    """Assumes an open transaction; locks the sender's contact, then checks for a duplicate."""
+    """Assumes an open transaction, rolled back whole if the message turns out a duplicate.
+
+    Locks the sender's contact (or creates it: no one else sees it before commit), then threads
+    and stores the message.
+    """
     channel, name = inbound.channel, inbound.profile_name[:200]
     contact, created = contact_lock_by_identity(tenant=tenant, kind=kind, address=address), False
     if contact is None:
-        # An unknown sender's redelivery (say, of a contact erased since) creates no contact.
-        if (existing := _existing(tenant, channel, inbound.external_id)) is not None:
-            return IngestResult(existing, True)
-        contact, created = contact_create_for_identity(tenant=tenant, kind=kind, address=address, name=name)
-    # A contact created here cannot have the message yet; a known one may (checked under its lock).
-    if not created and (existing := _existing(tenant, channel, inbound.external_id)) is not None:
-        return IngestResult(existing, True)
+        contact, created = contact_create_with_identity(tenant=tenant, kind=kind, address=address, name=name), True
     if name and not contact.name:
         Contact.objects.filter(pk=contact.pk).update(name=name)
     occurred_at = inbound.occurred_at or timezone.now()
