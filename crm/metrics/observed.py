@@ -73,7 +73,7 @@ def _collect_episodes(groups: Groups, parts: SqlParts, gap_seconds: int) -> None
                     if first_response is None:
                         samples.unanswered += 1
                     else:
-                        samples.first_response.append(float(first_response) / parts.time.per_second)
+                        samples.first_response.append(parts.time.to_seconds(first_response))
 
 
 def _collect_tickets(groups: Groups, tenant: Tenant, start: datetime, end: datetime) -> None:

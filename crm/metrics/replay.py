@@ -26,7 +26,7 @@ from .replay_sql import (
     REDEMPTION_SQL,
     REPLY_SQL,
     SqlParts,
-    in_pairs,
+    visible_rows,
 )
 from .sqltime import sql_time
 
@@ -121,17 +121,21 @@ def _replies(period: Period, parts: SqlParts) -> dict:
 
 
 def _post_goal(period: Period, parts: SqlParts, policies: dict[str, Policy]) -> dict[str, int]:
-    columns, params = [], []
-    for policy in policies.values():
-        predicate, pair_params = in_pairs(visible_goal_pairs(policy))
-        columns.append(
-            "SUM(CASE WHEN reached = 1 AND NOT EXISTS (SELECT 1 FROM crm_event e WHERE "
-            "e.tenant_id = s.tenant_id AND e.contact_id = s.contact_id AND e.name = s.goal_event "
-            f"AND e.occurred_at >= s.enrolled_at AND e.occurred_at <= s.at AND ({predicate})) THEN 1 ELSE 0 END)"
-        )
-        params.extend(pair_params)
-    values = _fetch(parts.render(POST_GOAL_SQL, columns=", ".join(columns)), parts.params() + params)
-    return dict(zip(policies, values, strict=True))
+    """Sends after the goal each policy would have made: reached minus those whose goal it saw.
+    A policy that sees every event from every step suppresses them all (0, no query needed)."""
+    triples, columns, sees_all = [], [], {}
+    for index, (mode, policy) in enumerate(policies.items()):
+        pairs = visible_goal_pairs(policy)
+        sees_all[mode] = sum(len(seen) for _, _, seen in pairs) == len(KINDS) * len(EVENT_KINDS) ** 2
+        triples.extend((index, step, previous, ev) for step, previous, seen in pairs for ev in seen)
+        columns.append(f"(SELECT COUNT(*) FROM seen WHERE p = {index})")
+    if all(sees_all.values()):
+        return dict.fromkeys(policies, 0)
+    rows, params = visible_rows(triples)
+    reached, *seen = _fetch(
+        parts.render(POST_GOAL_SQL, visible=rows, columns=", ".join(columns)), params + parts.params()
+    )
+    return {mode: 0 if sees_all[mode] else reached - n for mode, n in zip(policies, seen, strict=True)}
 
 
 def _capped(period: Period, parts: SqlParts, policies: dict[str, Policy]) -> dict[str, int]:

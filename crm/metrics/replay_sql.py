@@ -30,30 +30,30 @@ class SqlParts:
         return template.format(t_m=self.time.epoch("m.occurred_at"), t_r=self.time.epoch("r.at"), **values)
 
 
-def in_pairs(pairs: list[tuple[str, str, list[str]]]) -> tuple[str, list]:
-    """SQL predicate "the goal event ``e`` is visible to the step run ``s``" and its params."""
-    clauses, params = [], []
-    for step, previous, seen in pairs:
-        marks = ", ".join(["%s"] * len(seen))
-        clauses.append(f"(s.channel_kind = %s AND s.previous_channel_kind = %s AND e.channel_kind IN ({marks}))")
-        params.extend([step, previous, *seen])
-    return (" OR ".join(clauses) or "1 = 0"), params
+def visible_rows(triples: list[tuple[int, str, str, str]]) -> tuple[str, list]:
+    """``VALUES`` rows for (policy index, step kind, previous step kind, event kind) and params;
+    a row that matches nothing when there is none."""
+    if not triples:
+        return "(-1, '', '', '')", []
+    return ", ".join(["(%s, %s, %s, %s)"] * len(triples)), [v for row in triples for v in row]
 
 
 # Episodes (key contact), per-channel threads (key contact+channel), switches, and the
-# episodes holding at least one switch. A gap equal to EPISODE_GAP does not split.
+# episodes holding at least one switch (a switch with no earlier switch since its episode's
+# start). A gap equal to EPISODE_GAP does not split. Two sorts, no grouping.
 CONVERSATION_SQL = """
 WITH inb AS (
   SELECT m.id AS id, m.contact_id AS c, m.channel_id AS ch, {t_m} AS t
   FROM crm_message m
   WHERE m.tenant_id = %s AND m.occurred_at >= %s AND m.occurred_at < %s
     AND m.direction = 'inbound' AND m.purpose = 'conversation'
+), wc AS (
+  SELECT id, c, ch, t, LAG(t) OVER (PARTITION BY c, ch ORDER BY t, id) AS prev_t_ch FROM inb
 ), w AS (
-  SELECT id, c, ch, t,
+  SELECT id, c, ch, t, prev_t_ch,
     LAG(t) OVER (PARTITION BY c ORDER BY t, id) AS prev_t,
-    LAG(ch) OVER (PARTITION BY c ORDER BY t, id) AS prev_ch,
-    LAG(t) OVER (PARTITION BY c, ch ORDER BY t, id) AS prev_t_ch
-  FROM inb
+    LAG(ch) OVER (PARTITION BY c ORDER BY t, id) AS prev_ch
+  FROM wc
 ), f AS (
   SELECT id, c, t,
     CASE WHEN prev_t IS NULL OR t - prev_t > {gap} THEN 1 ELSE 0 END AS ep_start,
@@ -61,12 +61,15 @@ WITH inb AS (
     CASE WHEN prev_t IS NOT NULL AND t - prev_t <= {gap} AND ch <> prev_ch THEN 1 ELSE 0 END AS sw
   FROM w
 ), g AS (
-  SELECT c, ch_start, sw, SUM(ep_start) OVER (PARTITION BY c ORDER BY t, id ROWS UNBOUNDED PRECEDING) AS ep
+  SELECT ep_start, ch_start, sw,
+    MAX(CASE WHEN ep_start = 1 THEN t END) OVER (PARTITION BY c ORDER BY t, id ROWS UNBOUNDED PRECEDING) AS ep_t,
+    MAX(CASE WHEN sw = 1 THEN t END)
+      OVER (PARTITION BY c ORDER BY t, id ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS prev_sw_t
   FROM f
-), e AS (
-  SELECT SUM(ch_start) AS ch_threads, SUM(sw) AS switches, MAX(sw) AS has_switch FROM g GROUP BY c, ep
 )
-SELECT COUNT(*), SUM(ch_threads), SUM(switches), SUM(has_switch) FROM e
+SELECT SUM(ep_start), SUM(ch_start), SUM(sw),
+  SUM(CASE WHEN sw = 1 AND (prev_sw_t IS NULL OR prev_sw_t < ep_t) THEN 1 ELSE 0 END)
+FROM g
 """
 
 # Agent replies (first sends, not fallbacks) and those whose ticket's channel differs from
@@ -93,22 +96,27 @@ FROM h
 """
 
 # Journey send attempts (sent, or suppressed because the goal was reached) after the contact
-# reached the journey's goal on any channel; {columns} count those a policy would not suppress.
+# reached the journey's goal on any channel, and for each policy (``v``: the (policy, step kind,
+# previous step kind, event kind) triples the policy sees) those whose goal it would have seen.
 POST_GOAL_SQL = """
-WITH s AS (
-  SELECT r.tenant_id, r.contact_id, r.at, r.channel_kind, r.previous_channel_kind, j.goal_event, n.enrolled_at,
-    CASE WHEN EXISTS (
-      SELECT 1 FROM crm_event e WHERE e.tenant_id = r.tenant_id AND e.contact_id = r.contact_id
-        AND e.name = j.goal_event AND e.occurred_at >= n.enrolled_at AND e.occurred_at <= r.at
-    ) THEN 1 ELSE 0 END AS reached
+WITH v(p, step, prev, ev) AS (VALUES {visible}),
+s AS (
+  SELECT r.id AS id, r.tenant_id, r.contact_id, r.at, r.channel_kind, r.previous_channel_kind, j.goal_event,
+    n.enrolled_at
   FROM journeys_steprun r
   JOIN journeys_journey j ON j.id = r.journey_id
   JOIN journeys_enrollment n ON n.id = r.enrollment_id
   WHERE r.tenant_id = %s AND r.at >= %s AND r.at < %s AND r.step_type = 'send'
     AND r.purpose IN ('marketing', 'transactional') AND j.goal_event <> ''
     AND (r.outcome = 'sent' OR (r.outcome = 'suppressed' AND r.reason = 'goal_reached'))
+), g AS (
+  SELECT DISTINCT s.id AS sid, s.channel_kind AS step, s.previous_channel_kind AS prev, e.channel_kind AS ev
+  FROM s JOIN crm_event e ON e.tenant_id = s.tenant_id AND e.contact_id = s.contact_id AND e.name = s.goal_event
+    AND e.occurred_at >= s.enrolled_at AND e.occurred_at <= s.at
+), seen AS (
+  SELECT DISTINCT g.sid, v.p FROM g JOIN v ON v.step = g.step AND v.prev = g.prev AND v.ev = g.ev
 )
-SELECT {columns} FROM s
+SELECT (SELECT COUNT(DISTINCT sid) FROM g), {columns}
 """
 
 # Marketing send attempts (sent messages, and journey sends suppressed by a cap): those beyond
