@@ -16,7 +16,6 @@ from anymail.exceptions import (
     AnymailWebhookValidationFailure,
 )
 from anymail.inbound import AnymailInboundMessage
-from anymail.webhooks import amazon_ses, mailgun, postmark
 from anymail.webhooks.base import AnymailBasicAuthMixin
 from django.conf import settings
 from django.core.mail import EmailMessage, get_connection
@@ -26,67 +25,18 @@ from channels_app.services import email_threads
 from crm.models import MessageStatus
 from crm.services.messages import InboundMessage
 
-from . import email_content
+from . import anymail_views, email_content
 from .base import Adapter, InboundEvent, ProviderResult, StatusEvent, UnknownEvent, secrets_of
 from .generic_signed import verify_signed_body
 from .registry import registry
 
 RAW_MIME = "message/rfc822"
-VIEWS = {  # provider: (inbound view, tracking view)
-    "mailgun": (mailgun.MailgunInboundWebhookView, mailgun.MailgunTrackingWebhookView),
-    "postmark": (postmark.PostmarkInboundWebhookView, postmark.PostmarkTrackingWebhookView),
-    "amazon_ses": (amazon_ses.AmazonSESInboundWebhookView, amazon_ses.AmazonSESTrackingWebhookView),
-}
 SEND_KEYS = {"api_key", "server_token", "sender_domain", "api_url", "secret_key", "api_secret", "region_name"}
 CUSTOMER_EVENTS = {"opened", "clicked", "bounced", "complained", "unsubscribed"}
 
 
-def _is_tracking(provider: str, request) -> bool:
-    try:
-        body = (
-            json.loads(request.body) if request.content_type == "application/json" or provider == "amazon_ses" else {}
-        )
-    except (ValueError, UnicodeDecodeError):
-        return False
-    if not isinstance(body, dict):
-        return False
-    if provider == "mailgun":
-        return "event-data" in body
-    if provider == "postmark":
-        return "RecordType" in body
-    try:
-        return json.loads(body.get("Message", "{}")).get("notificationType") != "Received"
-    except (ValueError, AttributeError):
-        return False
-
-
-def _views(provider: str, request, channel) -> list:
-    """anymail views configured with this channel's secrets (one per Mailgun signing key)."""
-    inbound_view, tracking_view = VIEWS[provider]
-    view_cls = tracking_view if _is_tracking(provider, request) else inbound_view
-    basic = secrets_of(channel, "webhook_secret")
-    if provider != "mailgun":
-        return [view_cls(webhook_secret=basic, auto_confirm_sns_subscriptions=False)] if basic else []
-    return [view_cls(webhook_secret=basic, webhook_signing_key=k) for k in secrets_of(channel, "webhook_signing_key")]
-
-
-def _parsing_view(provider: str, request):
-    """A view for parsing only (replay of a payload authenticated when it arrived)."""
-    inbound_view, tracking_view = VIEWS[provider]
-    view_cls = tracking_view if _is_tracking(provider, request) else inbound_view
-    kwargs = {"webhook_signing_key": "replay"} if provider == "mailgun" else {"auto_confirm_sns_subscriptions": False}
-    return view_cls(webhook_secret=["replay:replay"], **kwargs)
-
-
 def _aware(value: datetime | None) -> datetime | None:
     return value.replace(tzinfo=UTC) if value is not None and value.tzinfo is None else value
-
-
-def _sns_type(request) -> str:
-    try:
-        return str(json.loads(request.body).get("Type", ""))
-    except (ValueError, AttributeError):
-        return ""
 
 
 @registry.register
@@ -107,7 +57,11 @@ class EmailAdapter(Adapter):
     def verify(self, *, request, channel) -> None:
         if request.content_type == RAW_MIME:
             return verify_signed_body(request, secrets_of(channel, "secret"))
-        views = _views(channel.provider, request, channel) if channel.provider in VIEWS else []
+        views = (
+            anymail_views.validating_views(channel.provider, request, channel)
+            if channel.provider in anymail_views.VIEWS
+            else []
+        )
         for view in views:
             try:
                 AnymailBasicAuthMixin.validate_request(view, request)
@@ -126,10 +80,10 @@ class EmailAdapter(Adapter):
             if not mime.get("From"):
                 raise WebhookUnparseable("no From header")
             return [self._inbound(mime, channel, fallback_id=hashlib.sha256(request.body).hexdigest())]
-        if channel.provider == "amazon_ses" and _sns_type(request) != "Notification":
-            return [UnknownEvent(event_type=f"sns:{_sns_type(request)}", raw=json.loads(request.body))]
+        if channel.provider == "amazon_ses" and anymail_views.sns_type(request) != "Notification":
+            return [UnknownEvent(event_type=f"sns:{anymail_views.sns_type(request)}", raw=json.loads(request.body))]
         try:
-            view = getattr(request, "anymail_view", None) or _parsing_view(channel.provider, request)
+            view = getattr(request, "anymail_view", None) or anymail_views.parsing_view(channel.provider, request)
             esp_events = view.parse_events(request)
         except (AnymailError, AnymailConfigurationError, KeyError, ValueError, TypeError, AttributeError) as exc:
             raise WebhookUnparseable(f"{type(exc).__name__}: {exc}") from None
@@ -147,7 +101,7 @@ class EmailAdapter(Adapter):
             status=self.status_map.get(event.event_type, ""),
             provider_status=event.event_type,
             occurred_at=event.timestamp,
-            error=event.reject_reason or event.description or event.mta_response or "",
+            error=" ".join(filter(None, [event.reject_reason, event.description, event.mta_response])),
             customer_event=f"email.{event.event_type}" if event.event_type in CUSTOMER_EVENTS else "",
             properties=properties,
             raw=raw,
@@ -214,7 +168,8 @@ class EmailAdapter(Adapter):
         except (smtplib.SMTPException, OSError) as exc:
             raise TransientProviderError(f"{type(exc).__name__}: {exc}"[:2000]) from None
         status = getattr(email, "anymail_status", None)
-        esp_id = status.message_id if status is not None and isinstance(status.message_id, str) else None
+        esp_id = getattr(status, "message_id", None)  # one recipient: one id (a set for several)
+        esp_id = None if esp_id is None or isinstance(esp_id, set) else str(esp_id)
         return ProviderResult(external_id=esp_id or msgid, metadata={"message_id": msgid})
 
     def _connection(self, channel):

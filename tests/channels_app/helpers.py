@@ -38,3 +38,22 @@ def post(client, channel, body: bytes | dict, content_type: str, headers: dict |
 def row_counts() -> dict[str, int]:
     models = (Message, Contact, Ticket, Event, Consent, WebhookPayload, StatusReceipt, DeliveryAttempt)
     return {m.__name__: m.objects.count() for m in models}
+
+
+def stored_message(*, channel, contact, external_id: str, direction: str = "outbound", save: bool = True, **fields):
+    """A message as if received (inbound) or already sent (outbound) on ``channel`` just now."""
+    from django.utils import timezone
+
+    fields.setdefault("status", "sent" if direction == "outbound" else "received")
+    fields.setdefault("occurred_at", timezone.now())
+    message = Message(
+        tenant_id=channel.tenant_id,
+        contact=contact,
+        channel=channel,
+        direction=direction,
+        external_id=external_id,
+        **fields,
+    )
+    if save:
+        message.save()
+    return message

@@ -19,7 +19,7 @@ from crm.models import Direction, Event, Message, MessageStatus, Ticket
 from crm.services.messages import ticket_reply
 from tests.factories import ChannelFactory, ContactFactory, IdentityFactory
 
-from .helpers import payload, payload_bytes, post, row_counts
+from .helpers import payload, payload_bytes, post, row_counts, stored_message
 from .security import WebhookSecurityCases
 
 SECRET = "raw-mail-secret"
@@ -140,15 +140,8 @@ def test_amazon_ses_subscription_confirmation_is_kept_for_an_admin(client, tenan
 def sent_email(tenant, postmark):
     contact = ContactFactory(tenant=tenant)
     IdentityFactory(contact=contact, kind="email", address="camille@example.com")
-    return Message.objects.create(
-        tenant=tenant,
-        contact=contact,
-        channel=postmark,
-        direction=Direction.OUTBOUND,
-        status=MessageStatus.SENT,
-        external_id="00000000-0000-0000-0000-000000000000",
-        occurred_at=timezone.now(),
-        text="Winter offers",
+    return stored_message(
+        channel=postmark, contact=contact, external_id="00000000-0000-0000-0000-000000000000", text="Winter offers"
     )
 
 
@@ -282,3 +275,34 @@ def test_automatic_mail_is_marked_auto_submitted(tenant, email_channel, django_c
             tenant=tenant, contact=contact, channel=email_channel, text="Your receipt", purpose="transactional"
         )
     assert mail.outbox[-1].extra_headers["Auto-Submitted"] == "auto-generated"
+
+
+def test_amazon_ses_bounce_fails_the_sent_message(client, tenant):
+    channel = ChannelFactory(tenant=tenant, kind="email", provider="amazon_ses", credentials={"webhook_secret": BASIC})
+    contact = ContactFactory(tenant=tenant)
+    message = stored_message(channel=channel, contact=contact, external_id="ses-outbound-0001")
+    data = payload("email/ses_bounce.json")
+    headers = {**basic_auth(BASIC), "x-amz-sns-message-type": "Notification", "x-amz-sns-message-id": data["MessageId"]}
+    assert post(client, channel, json.dumps(data), "text/plain", headers).status_code == 200
+    message.refresh_from_db()
+    assert message.status == MessageStatus.FAILED and "550" in message.error
+    assert Event.objects.get(name="email.bounced").contact_id == contact.pk
+
+
+def test_mailgun_click_becomes_an_event_journeys_can_wait_for(client, tenant):
+    channel = ChannelFactory(
+        tenant=tenant, kind="email", provider="mailgun", credentials={"webhook_signing_key": MAILGUN_KEY}
+    )
+    contact = ContactFactory(tenant=tenant)
+    stored_message(
+        channel=channel,
+        contact=contact,
+        external_id="<20261123101500.1.ABCDEF@shop.example>",
+        status=MessageStatus.DELIVERED,
+    )
+    body = json.dumps(mailgun_signed(payload("email/mailgun_tracking_clicked.json"), MAILGUN_KEY))
+    assert post(client, channel, body, "application/json").status_code == 200
+    assert (
+        Event.objects.get(name="email.clicked", contact=contact).properties["url"]
+        == "https://shop.example/offers/winter"
+    )

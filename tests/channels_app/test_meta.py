@@ -5,14 +5,13 @@ from __future__ import annotations
 import json
 
 import pytest
-from django.utils import timezone
 
 from channels_app.adapters.base import hmac_sha256_hex
 from channels_app.models import PayloadState, WebhookPayload
-from crm.models import Contact, Direction, Message, MessageStatus
+from crm.models import Contact, Message, MessageStatus
 from tests.factories import ChannelFactory, ContactFactory, IdentityFactory
 
-from .helpers import payload, post, row_counts, webhook_path
+from .helpers import payload, post, row_counts, stored_message, webhook_path
 from .security import WebhookSecurityCases
 
 APP_SECRET = "meta-app-secret-0123456789"
@@ -85,14 +84,8 @@ def test_profile_name_does_not_overwrite_a_known_name(client, tenant, whatsapp):
 
 def test_statuses_apply_in_lifecycle_order_whatever_the_arrival_order(client, tenant, whatsapp):
     contact = ContactFactory(tenant=tenant)
-    message = Message.objects.create(
-        tenant=tenant,
-        contact=contact,
-        channel=whatsapp,
-        direction=Direction.OUTBOUND,
-        status=MessageStatus.SENT,
-        external_id="wamid.OUTBOUND0000000000000000000000000000000000000000=",
-        occurred_at=timezone.now(),
+    message = stored_message(
+        channel=whatsapp, contact=contact, external_id="wamid.OUTBOUND0000000000000000000000000000000000000000="
     )
     assert meta_post(client, whatsapp, payload("meta/statuses.json")).status_code == 200
     message.refresh_from_db()

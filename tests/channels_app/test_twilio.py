@@ -7,14 +7,13 @@ from urllib.parse import urlencode
 
 import pytest
 from django.test import override_settings
-from django.utils import timezone
 from twilio.request_validator import RequestValidator
 
 from channels_app.models import StatusReceipt
-from crm.models import Consent, Direction, Message, MessageStatus
+from crm.models import Consent, Message, MessageStatus
 from tests.factories import ChannelFactory, ContactFactory, IdentityFactory
 
-from .helpers import payload, post, public_url, webhook_path
+from .helpers import payload, post, public_url, stored_message, webhook_path
 from .security import WebhookSecurityCases
 
 TOKEN = "twilio-auth-token-0123456789abcdef"
@@ -98,15 +97,8 @@ def test_form_without_message_sid_is_400_and_kept(client, sms):
 def sent_message(tenant, sms):
     contact = ContactFactory(tenant=tenant)
     IdentityFactory(contact=contact, kind="phone", address="+33612345678")
-    return Message.objects.create(
-        tenant=tenant,
-        contact=contact,
-        channel=sms,
-        direction=Direction.OUTBOUND,
-        status=MessageStatus.SENT,
-        text="Your parcel left",
-        external_id="SMaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
-        occurred_at=timezone.now(),
+    return stored_message(
+        channel=sms, contact=contact, external_id="SMaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", text="Your parcel left"
     )
 
 
