@@ -81,7 +81,8 @@ class ContactAdmin(TenantScopedAdmin):
 
     @admin.action(description=_("Merge selected contacts into the oldest"))
     def merge_selected(self, request, queryset):
-        contacts = sorted(queryset.select_related("tenant"), key=lambda c: (c.created_at, c.pk))
+        selected = self.writable(request, queryset, "change").select_related("tenant")
+        contacts = sorted(selected, key=lambda c: (c.created_at, c.pk))
         if len(contacts) < 2 or len({c.tenant_id for c in contacts}) != 1:
             self.message_user(request, _("Select at least two contacts of one tenant."), messages.ERROR)
             return
@@ -92,9 +93,12 @@ class ContactAdmin(TenantScopedAdmin):
             request, _("%(count)d contacts merged into %(kept)s.") % {"count": len(contacts) - 1, "kept": kept}
         )
 
-    @admin.action(description=_("Erase personal data of selected contacts"))
+    def has_erase_permission(self, request) -> bool:
+        return self._allowed(request, "delete")  # a manager, as in the API
+
+    @admin.action(description=_("Erase personal data of selected contacts"), permissions=["erase"])
     def erase_selected(self, request, queryset):
-        contacts = list(queryset.select_related("tenant"))
+        contacts = list(self.writable(request, queryset, "delete").select_related("tenant"))
         for contact in contacts:
             contact_erase(tenant=contact.tenant, contact=contact, by=actor(request))
         self.message_user(request, ngettext("%d contact erased.", "%d contacts erased.", len(contacts)) % len(contacts))

@@ -14,20 +14,31 @@ from django.utils.translation import gettext_lazy as _
 from crm.models import Membership, Role, Tenant
 
 
-def staff_tenant_ids(user) -> list[int] | None:
-    """Tenants a staff member may see in the admin; ``None`` means all (superuser)."""
+def staff_roles(user) -> dict[int, str] | None:
+    """The staff member's role in each of their tenants; ``None`` means every tenant (superuser)."""
     if user.is_superuser:
         return None
     if not hasattr(user, "_crm_tenant_roles"):
         user._crm_tenant_roles = dict(Membership.objects.filter(user=user).values_list("tenant_id", "role"))
-    return list(user._crm_tenant_roles)
+    return user._crm_tenant_roles
 
 
-def staff_role_rank(user) -> int:
-    """The highest role the staff member holds in any tenant (-1 without a membership)."""
-    if staff_tenant_ids(user) is None:
+def staff_tenant_ids(user, least_role: str = Role.AGENT) -> list[int] | None:
+    """Tenants in which the staff member holds at least ``least_role``; ``None`` means all."""
+    roles = staff_roles(user)
+    if roles is None:
+        return None
+    return [tenant_id for tenant_id, role in roles.items() if Role.rank(role) >= Role.rank(least_role)]
+
+
+def staff_role_rank(user, tenant_id: int | None = None) -> int:
+    """The staff member's role rank in ``tenant_id`` (or their highest anywhere); -1 for none."""
+    roles = staff_roles(user)
+    if roles is None:
         return Role.rank(Role.ADMIN)
-    return max((Role.rank(r) for r in user._crm_tenant_roles.values()), default=-1)
+    if tenant_id is not None:
+        return Role.rank(roles[tenant_id]) if tenant_id in roles else -1
+    return max((Role.rank(r) for r in roles.values()), default=-1)
 
 
 def actor(request) -> str:
@@ -74,44 +85,61 @@ class TenantInlineFormSet(forms.BaseInlineFormSet):
 
 
 class TenantScopedAdmin(admin.ModelAdmin):
-    """Base of every CRM admin: rows, choices and new rows limited to the user's tenants."""
+    """Base of every CRM admin: rows, choices and new rows limited to the user's tenants.
+
+    ``roles`` gives the least role each permission needs, checked in the row's own tenant:
+    an admin of one tenant who is an agent in another has agent rights there.
+    """
 
     form = TenantScopedForm
     tenant_lookup = "tenant"
-    #: least role for each permission; a staff member's highest role across tenants counts
     roles = {"view": Role.AGENT, "add": Role.AGENT, "change": Role.AGENT, "delete": Role.MANAGER}
+
+    def _tenant_of(self, obj) -> int:
+        return obj.pk if self.tenant_lookup == "pk" else obj.tenant_id
 
     def get_queryset(self, request):
         qs = super().get_queryset(request)
-        ids = staff_tenant_ids(request.user)
+        ids = staff_tenant_ids(request.user, self.roles.get("view", Role.AGENT))
         return qs if ids is None else qs.filter(**{f"{self.tenant_lookup}__in": ids})
 
-    def _allowed(self, request, action: str) -> bool:
+    def writable(self, request, queryset, action: str = "change"):
+        """``queryset`` narrowed to the tenants where the user may ``action`` (for bulk actions)."""
+        ids = staff_tenant_ids(request.user, self.roles.get(action, Role.ADMIN))
+        return queryset if ids is None else queryset.filter(**{f"{self.tenant_lookup}__in": ids})
+
+    def _allowed(self, request, action: str, obj=None) -> bool:
+        """Without ``obj``: whether some tenant of the user allows ``action``; with it, its tenant."""
         needed = self.roles.get(action)
-        return (
-            needed is not None
-            and request.user.is_active
-            and request.user.is_staff
-            and (staff_role_rank(request.user) >= Role.rank(needed))
-        )
+        user = request.user
+        if needed is None or not (user.is_active and user.is_staff):
+            return False
+        tenant_id = None if obj is None else self._tenant_of(obj)
+        return staff_role_rank(user, tenant_id) >= Role.rank(needed)
 
     def has_module_permission(self, request):
         return self._allowed(request, "view")
 
     def has_view_permission(self, request, obj=None):
-        return self._allowed(request, "view") or self._allowed(request, "change")
+        return self._allowed(request, "view", obj) or self._allowed(request, "change", obj)
 
     def has_add_permission(self, request):
         return self._allowed(request, "add")
 
     def has_change_permission(self, request, obj=None):
-        return self._allowed(request, "change")
+        return self._allowed(request, "change", obj)
 
     def has_delete_permission(self, request, obj=None):
-        return self._allowed(request, "delete")
+        if obj is not None or "delete" not in self.roles:
+            return self._allowed(request, "delete", obj)
+        # bulk deletion works on the whole changelist: every visible tenant must allow it
+        visible = staff_tenant_ids(request.user, self.roles.get("view", Role.AGENT))
+        return self._allowed(request, "delete") and (
+            visible is None or set(visible) <= set(staff_tenant_ids(request.user, self.roles["delete"]))
+        )
 
     def _single_tenant(self, request) -> int | None:
-        ids = staff_tenant_ids(request.user)
+        ids = staff_tenant_ids(request.user, self.roles.get("add", Role.ADMIN))
         return ids[0] if ids is not None and len(ids) == 1 else None
 
     def get_exclude(self, request, obj=None):
@@ -127,7 +155,9 @@ class TenantScopedAdmin(admin.ModelAdmin):
         return form
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
-        kwargs.setdefault("queryset", scoped_choices(db_field.related_model, request))
+        # a new row's tenant is one where the user may add; other choices: any of the user's tenants
+        least = self.roles.get("add", Role.ADMIN) if db_field.name == "tenant" else Role.AGENT
+        kwargs.setdefault("queryset", scoped_choices(db_field.related_model, request, least_role=least))
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
     def save_model(self, request, obj, form, change):
@@ -136,8 +166,9 @@ class TenantScopedAdmin(admin.ModelAdmin):
         super().save_model(request, obj, form, change)
 
 
-def scoped_choices(model, request):
-    ids = staff_tenant_ids(request.user)
+def scoped_choices(model, request, least_role: str = Role.AGENT):
+    """Rows of ``model`` a form may offer: those of the tenants where the user holds ``least_role``."""
+    ids = staff_tenant_ids(request.user, least_role)
     qs = model._default_manager.all()
     if ids is None:
         return qs
@@ -159,19 +190,23 @@ class ScopedInline(admin.TabularInline):
         kwargs.setdefault("queryset", scoped_choices(db_field.related_model, request))
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
+    readonly = False
+
+    def _role(self, request, parent) -> int:
+        """The user's role in the parent row's tenant (``parent`` is ``None`` on an add page)."""
+        return staff_role_rank(request.user, getattr(parent, "tenant_id", None))
+
     def has_view_permission(self, request, obj=None):
         return True  # the parent admin decides
 
     def has_add_permission(self, request, obj=None):
-        return not self.readonly and staff_role_rank(request.user) >= 0
+        return not self.readonly and self._role(request, obj) >= Role.rank(Role.AGENT)
 
     def has_change_permission(self, request, obj=None):
-        return not self.readonly and staff_role_rank(request.user) >= 0
+        return not self.readonly and self._role(request, obj) >= Role.rank(Role.AGENT)
 
     def has_delete_permission(self, request, obj=None):
-        return not self.readonly and staff_role_rank(request.user) >= Role.rank(Role.MANAGER)
-
-    readonly = False
+        return not self.readonly and self._role(request, obj) >= Role.rank(Role.MANAGER)
 
 
 class ReadOnlyMixin:

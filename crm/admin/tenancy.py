@@ -115,7 +115,9 @@ class ApiKeyAdmin(TenantScopedAdmin):
     def revoke(self, request, queryset):
         from django.utils import timezone
 
-        count = queryset.filter(revoked_at__isnull=True).update(revoked_at=timezone.now())
+        count = (
+            self.writable(request, queryset, "change").filter(revoked_at__isnull=True).update(revoked_at=timezone.now())
+        )
         self.message_user(request, ngettext("%d key revoked.", "%d keys revoked.", count) % count)
 
 

@@ -97,7 +97,7 @@ class TicketAdmin(TenantScopedAdmin):
 
     def _set_status(self, request, queryset, status):
         done, refused = 0, []
-        for ticket in queryset:
+        for ticket in self.writable(request, queryset, "change"):
             try:
                 ticket_update(ticket=ticket, status=status)
                 done += 1

@@ -54,9 +54,17 @@ def test_merge_cannot_reach_another_tenants_contact(staff_of, tenant_a, tenant_b
     assert Contact.objects.count() == 2 and not ContactMerge.objects.exists()
 
 
+def test_an_agent_cannot_erase(staff_of, tenant_a):
+    tenant, rows = tenant_a
+    response = run_action(staff_of(tenant, role="agent"), "contact", "erase_selected", [rows["contact"].pk])
+    assert response.status_code in (200, 302)
+    contact = Contact.objects.get(pk=rows["contact"].pk)
+    assert contact.erased_at is None and contact.name == "alpha customer"
+
+
 def test_erase_removes_personal_data_and_keeps_counts(staff_of, tenant_a):
     tenant, rows = tenant_a
-    client = staff_of(tenant)
+    client = staff_of(tenant, role="manager")
     run_action(client, "contact", "erase_selected", [rows["contact"].pk])
     contact = Contact.objects.get(pk=rows["contact"].pk)
     assert contact.erased_at is not None and contact.name == ""

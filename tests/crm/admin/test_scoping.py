@@ -111,3 +111,30 @@ def test_ticket_changelist_cost_does_not_grow(staff_of, tenant_a, django_assert_
             assert client.get(reverse(f"admin:crm_{model}_changelist")).status_code == 200
     assert Ticket.objects.filter(tenant=tenant).count() == 21 and Message.objects.count() == 21
     assert Contact.objects.filter(tenant=tenant).count() == 21
+
+
+def test_roles_are_checked_in_each_rows_own_tenant(client, django_user_model, tenant_a, tenant_b):
+    """Admin of shop A, agent of shop B: admin rights in A only."""
+    from crm.models import ApiKey, Membership
+    from crm.services.tenants import api_key_create
+
+    user = django_user_model.objects.create_user("mixed", password="pw", is_staff=True)
+    Membership.objects.create(tenant=tenant_a[0], user=user, role="admin")
+    Membership.objects.create(tenant=tenant_b[0], user=user, role="agent")
+    api_key_create(tenant=tenant_a[0], label="key a")
+    api_key_create(tenant=tenant_b[0], label="key b")
+    client.force_login(user)
+
+    keys = client.get(reverse("admin:crm_apikey_changelist")).context["cl"].result_list
+    assert [k.label for k in keys] == ["key a"]
+    channel_b = tenant_b[1]["channel"]
+    url = reverse("admin:crm_channel_change", args=[channel_b.pk])
+    assert client.get(url).context["has_change_permission"] is False  # view only
+    response = client.post(url, {"kind": "email", "name": "hijacked", "provider": "console", "enabled": "on"})
+    assert response.status_code == 403 and Channel.objects.get(pk=channel_b.pk).name == "beta mail"
+    # new rows can only go to shop A, the one tenant where the user may add them
+    assert "tenant" not in client.get(reverse("admin:crm_channel_add")).context["adminform"].form.fields
+    client.post(reverse("admin:crm_apikey_add"), {"tenant": tenant_b[0].pk, "role": "admin", "label": "x"})
+    assert ApiKey.objects.get(label="x").tenant == tenant_a[0]
+    # bulk deletion would reach shop B's rows: not offered (channels have no other action)
+    assert client.get(reverse("admin:crm_channel_changelist")).context["action_form"] is None
