@@ -224,3 +224,19 @@ def test_replay_never_writes_and_costs_the_same_queries_whatever_the_history(
     with django_assert_max_num_queries(5):
         replay(tenant)
     assert (Message.objects.count(), Ticket.objects.count()) == counts
+
+
+def test_repeat_share_counts_episodes_with_a_switch_once_however_many_switches(tenant, channels):
+    a, b = contact(tenant), contact(tenant)
+    for hours, kind in [(0, "email"), (1, "sms"), (2, "email"), (3, "sms")]:  # one episode, three switches
+        inbound(tenant, a, channels[kind], at(hours))
+    inbound(tenant, a, channels["whatsapp"], at(100))  # new episode: one switch
+    inbound(tenant, a, channels["email"], at(101))
+    inbound(tenant, b, channels["email"], at(0))  # no switch, then a new episode on another channel
+    inbound(tenant, b, channels["sms"], at(80))
+    r = replay(tenant)
+    multi = r["multichannel"]
+    assert (multi["episodes"], multi["channel_switches"], multi["context_losses"]) == (4, 4, 4)
+    assert multi["repeat_contact_share"] == 0.5
+    assert multi["threads"] == 6  # a: email, sms, whatsapp, email (new episode); b: email, sms
+    assert r["omnichannel"]["threads"] == 4 and r["crosschannel"]["repeat_contact_share"] == 0.0
