@@ -92,3 +92,23 @@ def test_default_period_is_the_last_30_days(tenant, channels, api):
     inbound(tenant, c, channels["email"], timezone.now() - timedelta(days=40))
     assert api.get("/api/v1/comparison/").json()["replay"]["omnichannel"]["episodes"] == 1
     assert T0  # hand-written logs live in March 2026
+
+
+def test_the_report_costs_the_same_queries_whatever_the_history(tenant, channels, django_assert_max_num_queries):
+    from crm.metrics.comparison import comparison_report
+
+    from .logs import outbound
+
+    def grow(n):
+        for i in range(n):
+            c = contact(tenant)
+            inbound(tenant, c, channels["email"], at(i))
+            inbound(tenant, c, channels["sms"], at(i + 1))
+            outbound(tenant, c, channels["sms"], at(i + 2))
+
+    grow(5)
+    with django_assert_max_num_queries(16):
+        comparison_report(tenant=tenant, start=at(-10), end=at(1000))
+    grow(200)
+    with django_assert_max_num_queries(16):
+        comparison_report(tenant=tenant, start=at(-10), end=at(1000))
