@@ -2,29 +2,18 @@
 
 from __future__ import annotations
 
+from django import forms
 from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from crm.errors import ApplicationError
-from crm.models import (
-    Consent,
-    Contact,
-    ContactMerge,
-    Event,
-    Identity,
-    Tenant,
-)
+from crm.models import ChannelKind, Consent, Contact, ContactMerge, Event, Identity, Tenant
 from crm.services.addresses import normalize_address
-from crm.services.contacts import contact_erase, contact_merge
+from crm.services.contacts import consent_set, contact_erase, contact_merge
+from crm.services.events import event_record
 
-from .scoping import (
-    ReadOnlyMixin,
-    ScopedInline,
-    TenantScopedAdmin,
-    TenantScopedForm,
-    actor,
-)
+from .scoping import ReadOnlyMixin, ScopedInline, TenantScopedAdmin, TenantScopedForm, actor
 
 
 class IdentityForm(TenantScopedForm):
@@ -47,6 +36,14 @@ class IdentityInline(ScopedInline):
     model = Identity
     form = IdentityForm
     fields = ["kind", "address", "verified"]
+
+
+class ConsentForm(TenantScopedForm):
+    channel_kind = forms.ChoiceField(label=_("channel kind"), choices=ChannelKind.choices)
+
+    class Meta:
+        model = Consent
+        fields = ["tenant", "contact", "channel_kind", "status"]
 
 
 class ConsentInline(ScopedInline):
@@ -116,11 +113,35 @@ class IdentityAdmin(TenantScopedAdmin):
 
 @admin.register(Consent)
 class ConsentAdmin(TenantScopedAdmin):
+    """Consent is set through ``consent_set``, so every change is also a timeline event."""
+
+    form = ConsentForm
     list_display = ["contact", "channel_kind", "status", "source", "changed_at"]
     list_filter = ["channel_kind", "status", "source"]
     list_select_related = ["contact"]
     search_fields = ["contact__name", "contact__identities__address"]
-    raw_id_fields = ["contact", "source_message"]
+    raw_id_fields = ["contact"]
+
+    def get_readonly_fields(self, request, obj=None):
+        fixed = ["contact", "channel_kind"] if obj is not None else []
+        return [*fixed, "source", "source_message", "changed_at"]
+
+    def get_search_results(self, request, queryset, search_term):
+        queryset, _dupes = super().get_search_results(request, queryset, search_term)
+        return queryset.distinct(), False
+
+    def save_model(self, request, obj, form, change):
+        if obj.tenant_id is None:
+            obj.tenant_id = self._single_tenant(request)
+        consent = consent_set(
+            tenant=Tenant.objects.get(pk=obj.tenant_id),
+            contact=obj.contact,
+            channel_kind=obj.channel_kind,
+            status=obj.status,
+            source="admin",
+        )
+        obj.__dict__.update({k: v for k, v in consent.__dict__.items() if k != "_state"})
+        obj._state.adding, obj._state.db = False, consent._state.db
 
 
 @admin.register(ContactMerge)
@@ -130,11 +151,36 @@ class ContactMergeAdmin(ReadOnlyMixin, TenantScopedAdmin):
     search_fields = ["merged_name", "kept__name"]
 
 
+class EventForm(TenantScopedForm):
+    class Meta:
+        model = Event
+        fields = ["tenant", "contact", "name", "channel", "properties", "occurred_at"]
+
+
 @admin.register(Event)
 class EventAdmin(TenantScopedAdmin):
+    """Events are facts: recorded here through ``event_record`` (journeys react), never edited."""
+
+    form = EventForm
     list_display = ["name", "contact", "channel_kind", "occurred_at", "tenant"]
     list_filter = ["name", "channel_kind"]
     list_select_related = ["contact", "tenant"]
     search_fields = ["name", "contact__name"]
     raw_id_fields = ["contact", "channel"]
     date_hierarchy = "occurred_at"
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def save_model(self, request, obj, form, change):
+        tenant = Tenant.objects.get(pk=obj.tenant_id or self._single_tenant(request))
+        result = event_record(
+            tenant=tenant,
+            contact=obj.contact,
+            name=obj.name,
+            channel=obj.channel,
+            properties=obj.properties,
+            occurred_at=obj.occurred_at,
+        )
+        obj.__dict__.update({k: v for k, v in result.event.__dict__.items() if k != "_state"})
+        obj._state.adding, obj._state.db = False, result.event._state.db

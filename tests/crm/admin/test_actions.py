@@ -164,3 +164,48 @@ def test_agent_cannot_change_the_mode(staff_of, tenant_a):
     response = client.post(reverse("admin:crm_tenant_change", args=[tenant.pk]), {"mode": "multichannel"})
     assert response.status_code == 403
     assert Tenant.objects.get(pk=tenant.pk).mode == tenant.mode
+
+
+def test_consent_set_in_admin_is_recorded_as_an_event(staff_of, tenant_a):
+    from crm.models import Consent, Event
+
+    tenant, rows = tenant_a
+    client = staff_of(tenant)
+    response = client.post(
+        reverse("admin:crm_consent_add"), {"contact": rows["contact"].pk, "channel_kind": "sms", "status": "opted_out"}
+    )
+    assert response.status_code == 302
+    consent = Consent.objects.get(contact=rows["contact"], channel_kind="sms")
+    assert (consent.tenant, consent.status, consent.source) == (tenant, "opted_out", "admin")
+    assert Event.objects.filter(contact=rows["contact"], name="consent.opted_out", channel_kind="sms").count() == 1
+    change = reverse("admin:crm_consent_change", args=[consent.pk])
+    assert client.post(change, {"status": "opted_in"}).status_code == 302
+    assert Consent.objects.get(pk=consent.pk).status == "opted_in"
+    assert Event.objects.filter(contact=rows["contact"], name="consent.opted_in").count() == 1
+    again = client.post(
+        reverse("admin:crm_consent_add"), {"contact": rows["contact"].pk, "channel_kind": "sms", "status": "opted_out"}
+    )
+    assert again.status_code == 200  # one consent per contact and channel kind: a form error
+    assert Consent.objects.filter(contact=rows["contact"]).count() == 1
+
+
+def test_event_added_in_admin_goes_through_the_event_service(staff_of, tenant_a, tenant_b):
+    from crm.models import Event
+
+    tenant, rows = tenant_a
+    client = staff_of(tenant)
+    url = reverse("admin:crm_event_add")
+    data = {
+        "contact": rows["contact"].pk,
+        "name": "store.visit",
+        "channel": "",
+        "properties": '{"shop": "Lyon"}',
+        "occurred_at_0": "2026-11-20",
+        "occurred_at_1": "10:00:00",
+    }
+    assert client.post(url, data).status_code == 302
+    event = Event.objects.get(name="store.visit")
+    assert (event.tenant, event.contact_id, event.properties) == (tenant, rows["contact"].pk, {"shop": "Lyon"})
+    foreign = client.post(url, {**data, "name": "x", "channel": tenant_b[1]["channel"].pk})
+    assert foreign.status_code == 200 and not Event.objects.filter(name="x").exists()
+    assert client.post(reverse("admin:crm_event_change", args=[event.pk]), {**data, "name": "y"}).status_code == 403
