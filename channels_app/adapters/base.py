@@ -87,8 +87,9 @@ class Adapter:
     receives_webhooks: ClassVar[bool] = False
 
     def challenge(self, *, request: HttpRequest, channel: Channel) -> HttpResponse:
-        """Answer a GET (subscription verification); most providers have none."""
-        return HttpResponse(status=405)
+        """Answer a GET (subscription verification); most providers have none. A HEAD (some
+        ESPs check the URL exists when it is configured) gets an empty 200."""
+        return HttpResponse(status=200 if request.method == "HEAD" else 405)
 
     def verify(self, *, request: HttpRequest, channel: Channel) -> None:
         """Raise WebhookForbidden unless the request provably comes from the provider."""

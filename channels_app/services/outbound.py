@@ -23,6 +23,7 @@ from channels_app.errors import OutsideWindowError, PermanentProviderError, Tran
 from channels_app.models import AttemptOutcome, DeliveryAttempt
 from crm.models import Consent, ConsentStatus, Direction, Message, MessageStatus, Purpose
 
+from . import delivery_sql
 from .email_threads import email_reference_record
 from .fallback import outbound_fallback
 from .status import status_receipts_apply_pending
@@ -54,8 +55,25 @@ def _lease_expired(message_id: int, attempt_number: int) -> bool:
     return started is None or started < timezone.now() - lease
 
 
-@transaction.atomic
 def _claim(message_id: int) -> tuple[Message, DeliveryAttempt] | None:
+    if delivery_sql.enabled():
+        now = timezone.now()
+        if (claimed := delivery_sql.claim_queued(message_id=message_id, now=now)) is not None:
+            message = Message.objects.select_related("channel", "tenant", "ticket").get(pk=message_id)
+            attempt = DeliveryAttempt(
+                pk=claimed[0],
+                tenant_id=message.tenant_id,
+                message=message,
+                number=claimed[1],
+                provider=message.channel.provider,
+                started_at=now,
+            )
+            return message, attempt
+    return _claim_orm(message_id)
+
+
+@transaction.atomic
+def _claim_orm(message_id: int) -> tuple[Message, DeliveryAttempt] | None:
     """Move a queued (or abandoned sending) message to ``sending``; one caller wins.
 
     The compare-and-swap on (status, attempts) makes the claim safe against a duplicate task
@@ -162,12 +180,17 @@ def _mark_sent(*, message: Message, attempt: DeliveryAttempt, result: ProviderRe
         "error": "",
         "metadata": metadata,
     }
-    Message.objects.filter(pk=message.pk, status=MessageStatus.SENDING, attempts=attempt.number).update(**fields)
-    DeliveryAttempt.objects.filter(pk=attempt.pk).update(outcome=AttemptOutcome.SENT, finished_at=now)
+    if delivery_sql.enabled():
+        waiting = delivery_sql.record_sent(message=message, attempt=attempt, fields=fields, now=now)
+    else:
+        Message.objects.filter(pk=message.pk, status=MessageStatus.SENDING, attempts=attempt.number).update(**fields)
+        DeliveryAttempt.objects.filter(pk=attempt.pk).update(outcome=AttemptOutcome.SENT, finished_at=now)
+        waiting = True
     for name, value in fields.items():
         setattr(message, name, value)
     email_reference_record(message=message, message_id_header=metadata.get("message_id", ""))
-    status_receipts_apply_pending(message=message)
+    if waiting:
+        status_receipts_apply_pending(message=message)
     return message
 
 

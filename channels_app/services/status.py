@@ -8,8 +8,9 @@ from django.utils import timezone
 
 from channels_app.adapters.base import StatusEvent
 from channels_app.models import StatusReceipt
-from crm.models import Channel, ConsentStatus, Direction, Event, Message, MessageStatus
+from crm.models import Channel, ConsentStatus, Direction, Message, MessageStatus
 from crm.services.contacts import consent_set
+from crm.services.events import event_record
 
 #: statuses a callback may set, and the statuses each one may replace
 APPLICABLE = {
@@ -56,20 +57,18 @@ def _receipt(channel: Channel, event: StatusEvent) -> StatusReceipt | None:
 
 
 def _customer_event(channel: Channel, message: Message, event: StatusEvent) -> None:
+    """A click, open, bounce... as a customer event: on the timeline and seen by journeys."""
     key = f"{channel.pk}:{event.external_id}:{event.customer_event}:{event.properties.get('url', '')}"[:200]
-    _, created = Event.objects.get_or_create(
-        tenant_id=channel.tenant_id,
+    result = event_record(
+        tenant=channel.tenant,
+        contact=message.contact,
+        name=event.customer_event,
+        channel=channel,
+        properties={**event.properties, "message": message.pk},
+        occurred_at=event.occurred_at,
         idempotency_key=key,
-        defaults={
-            "contact_id": message.contact_id,
-            "name": event.customer_event,
-            "channel": channel,
-            "channel_kind": channel.kind,
-            "properties": {**event.properties, "message": message.pk},
-            "occurred_at": event.occurred_at or timezone.now(),
-        },
     )
-    if created and event.customer_event in OPT_OUT_EVENTS:
+    if result.created and event.customer_event in OPT_OUT_EVENTS:
         consent_set(
             tenant=channel.tenant,
             contact=message.contact,

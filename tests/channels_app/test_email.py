@@ -306,3 +306,15 @@ def test_mailgun_click_becomes_an_event_journeys_can_wait_for(client, tenant):
         Event.objects.get(name="email.clicked", contact=contact).properties["url"]
         == "https://shop.example/offers/winter"
     )
+
+
+def test_a_click_enrols_the_contact_in_a_journey_waiting_for_it(client, tenant, postmark, sent_email):
+    from journeys.models import Enrollment
+    from journeys.services.journeys import journey_create
+
+    journey_create(
+        tenant=tenant, name="After a click", trigger_event="email.clicked", goal_event="",
+        steps=[{"type": "wait", "seconds": 3600}],
+    )
+    post(client, postmark, json.dumps(payload("email/postmark_click.json")), "application/json", basic_auth(BASIC))
+    assert Enrollment.objects.filter(contact=sent_email.contact).count() == 1
