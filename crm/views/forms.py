@@ -10,7 +10,9 @@ from django.utils.translation import gettext_lazy as _
 
 from crm.models import Channel, Mode, Tenant, TicketStatus
 
-from .reads import ACTIVE
+from .reads import ACTIVE, UNASSIGNED
+
+MINE = "me"
 
 
 class InboxFilterForm(forms.Form):
@@ -21,6 +23,11 @@ class InboxFilterForm(forms.Form):
     )
     channel = forms.TypedChoiceField(label=_("Channel"), required=False, coerce=int, empty_value=None)
     mode = forms.ChoiceField(label=_("Mode"), required=False, choices=[("", _("All")), *Mode.choices])
+    assignee = forms.ChoiceField(
+        label=_("Assignee"),
+        required=False,
+        choices=[("", _("All")), (MINE, _("Assigned to me")), (UNASSIGNED, _("Unassigned"))],
+    )
 
     def __init__(self, data, *, channels: list[Channel], **kwargs):
         data = data.copy()
@@ -28,10 +35,13 @@ class InboxFilterForm(forms.Form):
         super().__init__(data, **kwargs)
         self.fields["channel"].choices = [("", _("All"))] + [(c.pk, str(c)) for c in channels]
 
-    def filters(self) -> dict:
+    def filters(self, *, user_id: int) -> dict:
         if not self.is_valid():
             return {"status": ACTIVE}
-        return {k: self.cleaned_data[k] for k in ("status", "channel", "mode")}
+        filters = {k: self.cleaned_data[k] for k in ("status", "channel", "mode", "assignee")}
+        if filters["assignee"] == MINE:
+            filters["assignee"] = user_id
+        return filters
 
 
 class ReplyForm(forms.Form):

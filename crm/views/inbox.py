@@ -15,7 +15,7 @@ from crm.services.tickets import ticket_update
 
 from .access import DashboardView
 from .forms import InboxFilterForm, ReplyForm
-from .reads import POLICY_NOTES, contact_mode, context_items, inbox_page, reply_channels, tenant_channels
+from .reads import POLICY_NOTES, contact_mode, context_items, inbox_page, is_member, reply_channels, tenant_channels
 
 
 class InboxView(DashboardView):
@@ -23,7 +23,9 @@ class InboxView(DashboardView):
 
     def get(self, request):
         form = InboxFilterForm(request.GET, channels=tenant_channels(tenant=self.tenant))
-        page = inbox_page(tenant=self.tenant, filters=form.filters(), page=request.GET.get("page"))
+        page = inbox_page(
+            tenant=self.tenant, filters=form.filters(user_id=request.user.pk), page=request.GET.get("page")
+        )
         query = request.GET.copy()
         query.pop("page", None)
         return self.render("crm/inbox.html", {"form": form, "page": page, "query": query.urlencode()})
@@ -82,6 +84,20 @@ def ticket_transitions(status: str) -> list[tuple[str, str]]:
     from crm.services.tickets import ALLOWED_TRANSITIONS
 
     return [(s, TicketStatus(s).label) for s in TicketStatus.values if s in ALLOWED_TRANSITIONS[status]]
+
+
+class TicketAssignView(DashboardView):
+    """POST ``assignee=me`` to take the ticket, an empty value to release it."""
+
+    def post(self, request, pk):
+        ticket = ticket_get(tenant=self.tenant, pk=pk)
+        take = request.POST.get("assignee") == "me"
+        if take and not is_member(tenant=self.tenant, user=request.user):
+            messages.error(request, _("Only a member of this tenant can be assigned its tickets."))
+        else:
+            ticket_update(ticket=ticket, assignee=request.user if take else None, assignee_set=True)
+            messages.success(request, _("Ticket assigned to you.") if take else _("Ticket unassigned."))
+        return redirect("dashboard:ticket", pk=ticket.pk)
 
 
 class TicketStatusView(DashboardView):

@@ -243,3 +243,26 @@ def test_bad_filter_values_fall_back_to_the_default_inbox(staff_client, conversa
     response = staff_client.get(reverse("dashboard:inbox"), {"channel": "abc", "status": "nope", "page": "x"})
     assert response.status_code == 200
     assert [t.pk for t in response.context["page"].object_list] == [conversation.pk]
+
+
+def test_assign_to_me_and_the_mine_filter(staff_client, staff, tenant, conversation, channels):
+    from tests.dashboards.conftest import ingest
+
+    other = ingest(tenant, channels["webchat"], "visitor-42", "hello from the site").ticket
+    inbox = reverse("dashboard:inbox")
+    staff_client.post(reverse("dashboard:ticket-assign", args=[conversation.pk]), {"assignee": "me"})
+    conversation.refresh_from_db()
+    assert conversation.assignee == staff
+    mine = staff_client.get(inbox, {"assignee": "me"}).context["page"].object_list
+    unassigned = staff_client.get(inbox, {"assignee": "none"}).context["page"].object_list
+    assert [t.pk for t in mine] == [conversation.pk] and [t.pk for t in unassigned] == [other.pk]
+    staff_client.post(reverse("dashboard:ticket-assign", args=[conversation.pk]), {"assignee": ""})
+    conversation.refresh_from_db()
+    assert conversation.assignee is None
+
+
+def test_a_superuser_outside_the_tenant_cannot_be_assigned(client, django_user_model, conversation):
+    client.force_login(django_user_model.objects.create_superuser("root", "root@example.com", "pw"))
+    client.post(reverse("dashboard:ticket-assign", args=[conversation.pk]), {"assignee": "me"})
+    conversation.refresh_from_db()
+    assert conversation.assignee is None
