@@ -209,3 +209,32 @@ def test_event_added_in_admin_goes_through_the_event_service(staff_of, tenant_a,
     foreign = client.post(url, {**data, "name": "x", "channel": tenant_b[1]["channel"].pk})
     assert foreign.status_code == 200 and not Event.objects.filter(name="x").exists()
     assert client.post(reverse("admin:crm_event_change", args=[event.pk]), {**data, "name": "y"}).status_code == 403
+
+
+def test_contact_added_with_inline_identities_gets_the_tenant_and_normalised_addresses(staff_of, tenant_a):
+    tenant, _rows = tenant_a
+    client = staff_of(tenant)
+    data = {
+        "name": "Zoé",
+        "attributes": "{}",
+        "timezone": "",
+        "identities-TOTAL_FORMS": "2",
+        "identities-INITIAL_FORMS": "0",
+        "identities-0-kind": "email",
+        "identities-0-address": " Zoe@Example.FR ",
+        "identities-1-kind": "phone",
+        "identities-1-address": "06 12 00 00 01",
+        "consents-TOTAL_FORMS": "0",
+        "consents-INITIAL_FORMS": "0",
+    }
+    response = client.post(reverse("admin:crm_contact_add"), data)
+    assert response.status_code == 302
+    contact = Contact.objects.get(name="Zoé")
+    assert contact.tenant == tenant
+    assert sorted(contact.identities.values_list("tenant_id", "address")) == [
+        (tenant.pk, "+33612000001"),
+        (tenant.pk, "zoe@example.fr"),
+    ]
+    taken = {**data, "name": "Copy", "identities-TOTAL_FORMS": "1", "identities-0-address": "zoe@example.fr"}
+    assert client.post(reverse("admin:crm_contact_add"), taken).status_code == 200  # identity already taken
+    assert not Contact.objects.filter(name="Copy").exists()
