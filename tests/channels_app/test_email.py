@@ -313,7 +313,10 @@ def test_a_click_enrols_the_contact_in_a_journey_waiting_for_it(client, tenant, 
     from journeys.services.journeys import journey_create
 
     journey_create(
-        tenant=tenant, name="After a click", trigger_event="email.clicked", goal_event="",
+        tenant=tenant,
+        name="After a click",
+        trigger_event="email.clicked",
+        goal_event="",
         steps=[{"type": "wait", "seconds": 3600}],
     )
     post(client, postmark, json.dumps(payload("email/postmark_click.json")), "application/json", basic_auth(BASIC))
