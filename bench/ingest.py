@@ -33,6 +33,8 @@ from bench.loadgen import summarize
 from bench.server import ROOT, ServerConfig, database_recreate, gunicorn, manage, python_module
 
 TARGET_RATIO = 0.6
+#: customers the tenant already knows (contacts with a phone and an e-mail identity)
+KNOWN_CONTACTS = 20_000
 CHANNEL_MIX = (("sms", 0.45), ("email", 0.35), ("whatsapp", 0.20))
 WORDS = (
     "hello order delivery refund invoice parcel late thanks store card size colour return exchange "
@@ -40,38 +42,58 @@ WORDS = (
 ).split()
 
 
+def known_address(kind: str, n: int) -> str:
+    """Customer ``n``'s address as stored (normalised): what the seeded contacts own."""
+    return f"customer{n}@example.com" if kind == "email" else f"+336{n:08d}"
+
+
+def _sender(kind: str, n: int) -> str:
+    """Customer ``n``'s address as a provider would send it (not normalised)."""
+    if kind == "email":
+        return f"Customer{n}@Example.com"
+    d = f"{n:08d}"
+    number = f"+33 6 {d[0:2]} {d[2:4]} {d[4:6]} {d[6:8]}"
+    return f"whatsapp:{number}" if kind == "whatsapp" else number
+
+
 def inbound_mix(
     *,
     channels: dict[str, int],
     prefix: str,
-    contacts: int = 20_000,
+    known_contacts: int = KNOWN_CONTACTS,
     hot_contacts: int = 200,
     hot_share: float = 0.3,
+    new_share: float = 0.2,
     seed: int = 7,
 ):
-    """``make_body(i)``: a realistic inbound mix, deterministic in ``i``.
+    """``make_body(i)``: a realistic inbound mix, deterministic in ``prefix`` and ``i``.
 
-    Channels by weight (sms, email, whatsapp); 30% of messages come from a few repeat senders,
-    the rest from a large pool; a phone number writes on both sms and whatsapp (one contact);
-    every message has its own ``external_id``.
+    Channels by weight (sms, email, whatsapp). Senders: 30% a few repeat senders, 20% new
+    customers, the rest the tenant's known customers (``known_contacts``, seeded by ``prepare``);
+    a phone number writes on both sms and whatsapp (one contact); every message has its own
+    ``external_id``.
     """
     kinds = [k for k, _ in CHANNEL_MIX]
     weights = [w for _, w in CHANNEL_MIX]
 
     def make_body(i: int) -> bytes:
-        rnd = random.Random(seed * 1_000_003 + i)
+        rnd = random.Random(f"{seed}:{prefix}:{i}")
         kind = rnd.choices(kinds, weights)[0]
-        n = rnd.randrange(hot_contacts) if rnd.random() < hot_share else rnd.randrange(contacts)
+        draw = rnd.random()
+        if draw < hot_share:
+            n = rnd.randrange(hot_contacts)
+        elif draw < hot_share + new_share:
+            n = known_contacts + rnd.randrange(10_000_000)
+        else:
+            n = rnd.randrange(known_contacts)
         body = {
             "channel": channels[kind],
+            "from": _sender(kind, n),
             "text": " ".join(rnd.choices(WORDS, k=rnd.randint(4, 30))).capitalize() + ".",
             "external_id": f"{prefix}-{i}",
         }
         if kind == "email":
-            body.update({"from": f"Customer{n}@Example.com", "subject": f"Order {1000 + n}"})
-        else:
-            number = f"+33 6 {n // 10_000 % 100:02d} {n // 100 % 100:02d} {n % 100:02d} 11"
-            body["from"] = f"whatsapp:{number}" if kind == "whatsapp" else number
+            body["subject"] = f"Order {1000 + n}"
         if rnd.random() < 0.2:
             body["name"] = f"Customer {n}"
         return json.dumps(body).encode()
@@ -173,7 +195,22 @@ def _prepare(mode: str) -> dict:
     tenant = tenant_create(slug=f"bench-{int(time.time())}", name="Benchmark", mode=mode, by="bench")
     _, raw = api_key_create(tenant=tenant, role="agent", label="bench")
     channels = {kind: channel_create(tenant=tenant, kind=kind, name=f"{kind} bench").pk for kind, _ in CHANNEL_MIX}
+    _seed_contacts(tenant, KNOWN_CONTACTS)
     return {"tenant": tenant.pk, "key": raw, "channels": channels}
+
+
+def _seed_contacts(tenant, count: int) -> None:
+    """The tenant's known customers, each with a phone and an e-mail identity."""
+    from crm.models import Contact, Identity
+
+    for start in range(0, count, 2_000):
+        numbers = range(start, min(count, start + 2_000))
+        contacts = Contact.objects.bulk_create([Contact(tenant=tenant, name=f"Customer {n}") for n in numbers])
+        Identity.objects.bulk_create(
+            Identity(tenant=tenant, contact=c, kind=kind, address=known_address(kind, n))
+            for n, c in zip(numbers, contacts, strict=True)
+            for kind in ("phone", "email")
+        )
 
 
 def _count(tenant_id: int) -> dict:

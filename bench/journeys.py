@@ -69,6 +69,8 @@ def measure(count: int, batch_size: int) -> dict:
     from journeys.engine import journeys_tick
 
     _seed(count)
+    with connection.cursor() as cursor:  # fresh tables get their planner statistics, as in production
+        cursor.execute("ANALYZE")
     queries = {"n": 0}
     per_batch: list[tuple[int, int]] = []
 
@@ -76,12 +78,18 @@ def measure(count: int, batch_size: int) -> dict:
         queries["n"] += 1
         return execute(sql, params, many, context)
 
+    clock = {"t": 0.0}
+    seconds_per_batch: list[float] = []
+
     def on_batch(result):
         per_batch.append((queries["n"], result.sent))
         queries["n"] = 0
+        now = time.perf_counter()
+        seconds_per_batch.append(now - clock["t"])
+        clock["t"] = now
 
     with connection.execute_wrapper(counter):
-        started = time.perf_counter()
+        started = clock["t"] = time.perf_counter()
         result = journeys_tick(until=T0, batch_size=batch_size, on_batch=on_batch)
         seconds = time.perf_counter() - started
     fixed = [q - 2 * sent for q, sent in per_batch]
@@ -98,6 +106,9 @@ def measure(count: int, batch_size: int) -> dict:
         "queries_per_batch_max": max(q for q, _ in per_batch),
         "fixed_queries_per_batch_min": min(fixed),
         "fixed_queries_per_batch_max": max(fixed),
+        # a tick that slowed down as it went would show here
+        "first_10_batches_seconds_each": round(statistics.mean(seconds_per_batch[:10]), 2),
+        "last_10_batches_seconds_each": round(statistics.mean(seconds_per_batch[-10:]), 2),
     }
 
 

@@ -128,9 +128,10 @@ def contact_resolve(*, tenant: Tenant, kind: str, address: str, name: str = "") 
 def contact_lock_by_identity(*, tenant: Tenant, kind: str, address: str) -> Contact | None:
     """The contact owning an (already normalised) identity, its row locked until the end of
     the transaction (one query); ``None`` when no contact owns it. Assumes an open transaction."""
-    # The identity is unique per tenant: at most one row, no ordering needed.
+    # The identity is unique per tenant: at most one row, no ordering needed. Its tenant is
+    # named so that the lookup uses the (tenant, kind, address) index.
     rows = Contact.objects.select_for_update(of=("self",)).filter(
-        tenant=tenant, identities__kind=kind, identities__address=address
+        tenant=tenant, identities__tenant=tenant, identities__kind=kind, identities__address=address
     )[:1]
     return next(iter(rows), None)
 
@@ -158,7 +159,9 @@ def contact_create_for_identity(*, tenant: Tenant, kind: str, address: str, name
         if transaction.get_connection().in_atomic_block:
             contact = contact_lock_by_identity(tenant=tenant, kind=kind, address=address)
         else:
-            contact = Contact.objects.filter(tenant=tenant, identities__kind=kind, identities__address=address).first()
+            contact = Contact.objects.filter(
+                tenant=tenant, identities__tenant=tenant, identities__kind=kind, identities__address=address
+            ).first()
         if contact is None:
             raise
         return contact, False

@@ -36,7 +36,7 @@ def ticket_for_inbound(
         ), True
     # ``has_channel``: whether ``channel`` is already among the ticket's channels (no insert then).
     tickets = Ticket.objects.filter(tenant=tenant, contact=contact).annotate(
-        has_channel=Exists(TicketChannel.objects.filter(ticket=OuterRef("pk"), channel=channel))
+        has_channel=Exists(TicketChannel.objects.filter(tenant=tenant, ticket=OuterRef("pk"), channel=channel))
     )
     active = tickets.filter(status__in=TicketStatus.active())
     if thread_ticket_id is not None:
