@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.views import View
 
 from crm.errors import NotFoundError
@@ -24,6 +27,13 @@ def current_tenant(request: HttpRequest, tenants: list[Tenant]) -> Tenant:
     return next((t for t in tenants if t.pk == chosen), tenants[0])
 
 
+def tenant_timezone(tenant: Tenant) -> ZoneInfo | None:
+    try:
+        return ZoneInfo(tenant.timezone)
+    except (ValueError, ZoneInfoNotFoundError):
+        return None  # the project's default
+
+
 class DashboardView(LoginRequiredMixin, View):
     """Base of every dashboard page: ``self.tenant`` is the tenant chosen among the user's own.
 
@@ -40,7 +50,8 @@ class DashboardView(LoginRequiredMixin, View):
             return render(request, "crm/no_tenant.html", status=403)
         self.tenant = current_tenant(request, self.tenants)
         try:
-            return super().dispatch(request, *args, **kwargs)
+            with timezone.override(tenant_timezone(self.tenant)):  # dates in the tenant's local time
+                return super().dispatch(request, *args, **kwargs)
         except NotFoundError as exc:
             raise Http404(exc.message) from None
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, time, timedelta
 
 from django import forms
 from django.utils import timezone
@@ -72,8 +72,7 @@ class PeriodForm(forms.Form):
         if start > end:
             start, end = end, start
         tz = timezone.get_current_timezone()
-        as_dt = timezone.datetime.combine
         return (
-            timezone.make_aware(as_dt(start, timezone.datetime.min.time()), tz),
-            timezone.make_aware(as_dt(end + timedelta(days=1), timezone.datetime.min.time()), tz),
+            datetime.combine(start, time.min, tzinfo=tz),
+            datetime.combine(end + timedelta(days=1), time.min, tzinfo=tz),
         )

@@ -266,3 +266,20 @@ def test_a_superuser_outside_the_tenant_cannot_be_assigned(client, django_user_m
     client.post(reverse("dashboard:ticket-assign", args=[conversation.pk]), {"assignee": "me"})
     conversation.refresh_from_db()
     assert conversation.assignee is None
+
+
+def test_times_are_shown_in_the_tenants_time_zone(staff_client, tenant, channels):
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    from crm.services.messages import InboundMessage, message_ingest
+
+    tenant.timezone = "Europe/Paris"
+    tenant.save()
+    at = datetime(2026, 7, 14, 8, 30, tzinfo=ZoneInfo("UTC"))  # 10:30 in Paris (summer time)
+    message = message_ingest(
+        tenant=tenant,
+        inbound=InboundMessage(channel=channels["sms"], from_address="+33612345678", text="hi", occurred_at=at),
+    ).message
+    body = staff_client.get(reverse("dashboard:ticket", args=[message.ticket_id])).content.decode()
+    assert "10:30" in body and 'datetime="2026-07-14T10:30:00+02:00"' in body
