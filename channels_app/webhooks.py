@@ -50,6 +50,12 @@ def channel_webhook(request: HttpRequest, token: str) -> HttpResponse:
         return JsonResponse({"detail": "Invalid signature."}, status=403)
     except (WebhookUnparseable, ApplicationError) as exc:
         return _rejected(request, channel, getattr(exc, "message", None) or str(exc))
+    except Exception as exc:  # a bug of ours: keep what the provider sent, let it retry
+        logger.exception("webhook for channel %s failed", channel.pk)
+        webhook_payload_keep(
+            channel=channel, request=request, state=PayloadState.REJECTED, error=f"internal error: {exc!r}"
+        )
+        return JsonResponse({"detail": "Internal error; the payload was kept."}, status=500)
     if outcome.leftovers:
         state = (
             PayloadState.UNKNOWN if any(s.startswith("unknown") for s in outcome.leftovers) else PayloadState.UNMATCHED

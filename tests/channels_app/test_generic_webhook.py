@@ -112,3 +112,16 @@ def test_unknown_token_is_404(client, db):
 
 def test_console_channel_receives_no_webhooks(client, channels):
     assert post(client, channels["sms"], b"{}", "application/json").status_code == 404
+
+
+def test_an_internal_error_keeps_the_payload_for_replay(client, webchat, monkeypatch):
+    from channels_app import webhooks
+
+    def broken(**kwargs):
+        raise RuntimeError("database went away")
+
+    monkeypatch.setattr(webhooks, "webhook_events_apply", broken)
+    response = signed_post(client, webchat, payload("webhook/webchat_message.json"))
+    assert response.status_code == 500
+    kept = WebhookPayload.objects.get()
+    assert kept.state == PayloadState.REJECTED and "database went away" in kept.error
