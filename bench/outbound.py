@@ -15,7 +15,8 @@ least 50% of the no-op rate.
 ``python -m bench outbound`` (the runner) or ``python -m bench.outbound``. Knobs:
 ``BENCH_OUTBOUND_DATABASE_URL`` (default ``postgres://postgres@127.0.0.1:5432/crm_bench_outbound``,
 recreated), ``BENCH_OUTBOUND_BROKER_URL`` (default ``redis://127.0.0.1:6379/1``),
-``BENCH_OUTBOUND_TASKS`` (tasks per round, 400), ``BENCH_OUTBOUND_ROUNDS`` (4), ``BENCH_QUICK``.
+``BENCH_OUTBOUND_TASKS`` (tasks per round, 400), ``BENCH_OUTBOUND_ROUNDS`` (4), ``BENCH_QUICK``,
+``BENCH_OUTBOUND_PREFETCH`` (worker prefetch multiplier, default the settings' value).
 """
 
 from __future__ import annotations
@@ -106,6 +107,8 @@ def _start_worker(env: dict[str, str]) -> tuple[subprocess.Popen, Path]:
         "-n",
         f"bench-outbound-{os.getpid()}@%h",
     ]
+    if prefetch := os.environ.get("BENCH_OUTBOUND_PREFETCH"):  # an experiment; default: the settings'
+        cmd += ["--prefetch-multiplier", prefetch]
     with log.open("wb") as out:
         worker = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
     _wait(lambda: b" ready." in log.read_bytes(), 60, "the worker")
@@ -228,6 +231,7 @@ def run() -> dict:
     return {
         "name": "outbound",
         "tasks_per_round": tasks,
+        "prefetch_multiplier": os.environ.get("BENCH_OUTBOUND_PREFETCH", "settings"),
         "rounds": rounds,
         "worker_concurrency": 2,
         "provider": "webhook (signed POST to a loopback HTTP sink)",
