@@ -9,6 +9,7 @@ data (the month is simulated once) and prints a fresh password and the compariso
 from __future__ import annotations
 
 import secrets
+from datetime import datetime, timedelta
 
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
@@ -18,7 +19,7 @@ from django.db import transaction
 from crm.management.commands.simulate import ProgressBar, default_start
 from crm.metrics.comparison import comparison_report
 from crm.metrics.render import as_table
-from crm.models import Membership, Role, Tenant
+from crm.models import Membership, ModeChange, Role, Tenant
 from crm.services.tenants import tenant_create, tenant_update
 
 SLUG, USERNAME = "demo", "demo"
@@ -26,11 +27,14 @@ CUSTOMERS, DAYS, SEED, HOLDOUT = 60, 30, 2026, 50
 
 
 @transaction.atomic
-def demo_tenant() -> tuple[Tenant, bool]:
+def demo_tenant(*, since: datetime) -> tuple[Tenant, bool]:
+    """The demo tenant, created as if it had been running since ``since`` (its first recorded
+    mode precedes the simulated month, so the experiment started later stays in force)."""
     tenant = Tenant.objects.filter(slug=SLUG).first()
     if tenant is not None:
         return tenant, False
     tenant = tenant_create(slug=SLUG, name="Demo shop", mode="omnichannel", by="demo")
+    ModeChange.objects.filter(tenant=tenant).update(changed_at=since)
     changes = {"frequency_cap_max_sends": 2, "frequency_cap_days": 7, "offer_links": {"email": ["webchat"]}}
     tenant = tenant_update(tenant=tenant, changes=changes, by="demo")
     return tenant, True
@@ -55,11 +59,11 @@ class Command(BaseCommand):
         from simulator.services import simulation_run
 
         call_command("migrate", interactive=False, verbosity=0)
-        tenant, created = demo_tenant()
+        start = default_start(DAYS)
+        tenant, created = demo_tenant(since=start - timedelta(days=1))
         password = demo_login(tenant)
         run = SimulationRun.objects.filter(tenant=tenant).order_by("id").first()
         if run is None:
-            start = default_start(DAYS)
             tenant = tenant_update(
                 tenant=tenant, changes={"experiment": {"holdout_percent": HOLDOUT}}, by="demo", at=start
             )

@@ -9,7 +9,7 @@ from django.contrib.auth import get_user_model
 from django.core.management import call_command
 
 from crm.management.commands import demo
-from crm.models import Channel, Membership, Tenant
+from crm.models import Channel, Membership, ModeChange, Tenant
 from simulator.models import SimulationRun
 
 
@@ -27,6 +27,8 @@ def test_demo_sets_everything_up_once_and_prints_the_comparison(monkeypatch):
     password = text.split("password '")[1].split("'")[0]
     assert user.check_password(password)
     assert tenant.experiment_holdout_percent == 50
+    history = list(ModeChange.objects.filter(tenant=tenant).order_by("changed_at").values_list("experiment", flat=True))
+    assert history == [None, {"holdout_percent": 50, "started_at": history[1]["started_at"]}]
     assert set(Channel.objects.filter(tenant=tenant).values_list("kind", flat=True)) >= {"email", "sms", "store"}
     assert "REPLAY" in text and "http://127.0.0.1:8000/dashboard/" in text and "/admin/" in text
     again = io.StringIO()
