@@ -240,3 +240,16 @@ def test_repeat_share_counts_episodes_with_a_switch_once_however_many_switches(t
     assert multi["repeat_contact_share"] == 0.5
     assert multi["threads"] == 6  # a: email, sms, whatsapp, email (new episode); b: email, sms
     assert r["omnichannel"]["threads"] == 4 and r["crosschannel"]["repeat_contact_share"] == 0.0
+
+
+def test_replay_reads_each_policys_behaviour_from_the_policy_objects():
+    from crm.metrics.replay import accepted_offer_pairs, hides_switches, replies_on_latest_inbound
+    from crm.policies import policy_for_mode
+
+    multi, cross, omni = (policy_for_mode(m) for m in ("multichannel", "crosschannel", "omnichannel"))
+    assert [hides_switches(p) for p in (multi, cross, omni)] == [True, False, False]
+    assert [replies_on_latest_inbound(p) for p in (multi, cross, omni)] == [False, False, True]
+    links = {"email": ["store"]}
+    assert ("email", "store") not in accepted_offer_pairs(multi, links)
+    assert ("email", "store") in accepted_offer_pairs(cross, links)
+    assert len(accepted_offer_pairs(omni, {})) == 81
