@@ -59,12 +59,24 @@ def _channel_ids(enrollments: list[Enrollment]) -> set[int]:
     }
 
 
-def _marketing_history(contact_ids: list[int], enrollments: list[Enrollment], until: datetime) -> dict:
+def _marketing_history(
+    tenant_ids: list[int], contact_ids: list[int], enrollments: list[Enrollment], until: datetime
+) -> dict:
     capped = [e.tenant.frequency_cap_days or 0 for e in enrollments if e.tenant.frequency_cap_max_sends]
     days = max(capped, default=0)
     history: dict[int, list[tuple[str, datetime]]] = defaultdict(list)
     if not days:
         return history
+    start = min(e.next_run_at for e in enrollments) - timedelta(days=days)
+    # Filter on (tenant, contact, occurred_at) only, the columns of Message's index, so the
+    # planner never scans a tenant's whole outbound window; the rest is decided here.
+    rows = Message.objects.filter(
+        tenant_id__in=tenant_ids, contact_id__in=contact_ids, occurred_at__gt=start, occurred_at__lte=until
+    ).values_list("contact_id", "channel__kind", "occurred_at", "direction", "purpose", "status")
+    for contact_id, kind, at, direction, purpose, status in rows:
+        if direction == Direction.OUTBOUND and purpose == Purpose.MARKETING and status != MessageStatus.FAILED:
+            history[contact_id].append((kind, at))
+    return history
     start = min(e.next_run_at for e in enrollments) - timedelta(days=days)
     rows = (
         Message.objects.filter(
@@ -85,21 +97,28 @@ def _marketing_history(contact_ids: list[int], enrollments: list[Enrollment], un
 def batch_load(*, enrollments: list[Enrollment], until: datetime) -> BatchContext:
     """Read what the batch's decisions need: six queries whatever the batch or history size."""
     contact_ids = sorted({e.contact_id for e in enrollments})
+    tenant_ids = sorted({e.tenant_id for e in enrollments})
     since = min(e.enrolled_at for e in enrollments)
     events: dict[int, list[SeenEvent]] = defaultdict(list)
     names = _event_names(enrollments)
     if names:
         rows = Event.objects.filter(
-            contact_id__in=contact_ids, name__in=names, occurred_at__gte=since, occurred_at__lte=until
+            tenant_id__in=tenant_ids,
+            contact_id__in=contact_ids,
+            name__in=names,
+            occurred_at__gte=since,
+            occurred_at__lte=until,
         ).values_list("contact_id", "name", "channel_kind", "occurred_at")
         for contact_id, name, kind, at in rows.order_by("occurred_at", "pk"):
             events[contact_id].append(SeenEvent(name, kind, at))
     opted_out = set(
-        Consent.objects.filter(contact_id__in=contact_ids, status=ConsentStatus.OPTED_OUT).values_list(
-            "contact_id", "channel_kind"
-        )
+        Consent.objects.filter(
+            tenant_id__in=tenant_ids, contact_id__in=contact_ids, status=ConsentStatus.OPTED_OUT
+        ).values_list("contact_id", "channel_kind")
     )
-    identities = set(Identity.objects.filter(contact_id__in=contact_ids).values_list("contact_id", "kind"))
+    identities = set(
+        Identity.objects.filter(tenant_id__in=tenant_ids, contact_id__in=contact_ids).values_list("contact_id", "kind")
+    )
     channels = {c.pk: c for c in Channel.objects.filter(pk__in=_channel_ids(enrollments))}
     return BatchContext(
         until=until,
@@ -107,5 +126,5 @@ def batch_load(*, enrollments: list[Enrollment], until: datetime) -> BatchContex
         events=events,
         opted_out=opted_out,
         identities=identities,
-        marketing=_marketing_history(contact_ids, enrollments, until),
+        marketing=_marketing_history(tenant_ids, contact_ids, enrollments, until),
     )

@@ -77,7 +77,7 @@ class Enrollment(TenantOwned):
             models.Index(fields=["tenant", "journey", "status"]),
             models.Index(fields=["tenant", "contact", "status"]),
             # the tick claims due enrollments of every tenant
-            models.Index(fields=["next_run_at"], condition=models.Q(status="active"), name="enrollment_due_idx"),
+            models.Index(fields=["next_run_at", "id"], condition=models.Q(status="active"), name="enrollment_due_idx"),
         ]
         verbose_name = _("enrollment")
         verbose_name_plural = _("enrollments")
