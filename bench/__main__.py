@@ -41,7 +41,7 @@ def _child(name: str, out: Path) -> None:
 
 def _run_one(name: str) -> tuple[dict | None, str]:
     tmp = RESULTS / f"{name}.tmp"
-    started = time.monotonic()
+    started, load_before = time.monotonic(), os.getloadavg()[0]
     done = subprocess.run([sys.executable, "-m", "bench", "--child", name, "--out", str(tmp)], cwd=ROOT, check=False)
     if done.returncode != 0 or not tmp.exists():
         return None, f"exited with {done.returncode}"
@@ -49,6 +49,8 @@ def _run_one(name: str) -> tuple[dict | None, str]:
     tmp.unlink()
     result.setdefault("name", name)
     result["wall_seconds"] = round(time.monotonic() - started, 1)
+    # Whatever else ran on the machine weighs on the figures: say how busy it was.
+    result["load_average"] = [round(load_before, 2), round(os.getloadavg()[0], 2)]
     return result, ""
 
 
@@ -69,6 +71,10 @@ def summary(result: dict) -> str:
     if "ratio" in result:
         verdict = "meets" if result.get("meets_target") else "MISSES"
         text += f"\nratio {result['ratio']} {verdict} the target {result.get('target')}"
+        if "ratio_median" in result:
+            text += f" (median of the rounds' ratios: {result['ratio_median']})"
+    if "load_average" in result:
+        text += f"\nmachine load average (1 min) before/after: {result['load_average']}"
     return text
 
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import datetime
 
 from django.db import transaction
-from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
 from crm.errors import ApplicationError
@@ -34,20 +33,16 @@ def ticket_for_inbound(
         return _ticket_open(
             tenant=tenant, policy=policy, contact=contact, channel=channel, at=occurred_at, subject=subject
         ), True
-    # ``has_channel``: whether ``channel`` is already among the ticket's channels (no insert then).
-    tickets = Ticket.objects.filter(tenant=tenant, contact=contact).annotate(
-        has_channel=Exists(TicketChannel.objects.filter(tenant=tenant, ticket=OuterRef("pk"), channel=channel))
-    )
-    active = tickets.filter(status__in=TicketStatus.active())
+    active = Ticket.objects.filter(tenant=tenant, contact=contact, status__in=TicketStatus.active())
     if thread_ticket_id is not None:
-        hinted = tickets.filter(pk=thread_ticket_id).first()
+        hinted = Ticket.objects.filter(tenant=tenant, contact=contact, pk=thread_ticket_id).first()
         if hinted is not None and policy.may_join(ticket=hinted, channel=channel):
-            return _with_known_channel(hinted, channel), False
+            return hinted, False
     if not policy.threads_across_channels:
         active = active.filter(channel=channel)
     ticket = active.order_by("-last_message_at", "-pk").first()
     if ticket is not None:
-        return _with_known_channel(ticket, channel), False
+        return ticket, False
     ticket = _ticket_open(
         tenant=tenant, policy=policy, contact=contact, channel=channel, at=occurred_at, subject=subject
     )
@@ -61,16 +56,12 @@ def ticket_for_inbound(
     return ticket, True
 
 
-def _with_known_channel(ticket: Ticket, channel: Channel) -> Ticket:
-    ticket.known_channel_ids = {channel.pk} if ticket.has_channel else set()
-    return ticket
-
-
 def _ticket_open(
     *, tenant: Tenant, policy: Policy, contact: Contact, channel: Channel, at: datetime, subject: str
 ) -> Ticket:
-    """A new open ticket on ``channel``, with its first channel recorded."""
-    ticket = Ticket(
+    """A new open ticket on ``channel``, with its first channel recorded: a ticket's own
+    channel is always among its channels (``ticket_touch`` relies on it)."""
+    ticket = Ticket.objects.create(
         tenant=tenant,
         contact=contact,
         channel=channel,
@@ -79,9 +70,7 @@ def _ticket_open(
         created_at=at,
         last_message_at=at,
     )
-    ticket.save(force_insert=True)
     TicketChannel.objects.create(tenant=tenant, ticket=ticket, channel=channel)
-    ticket.known_channel_ids = {channel.pk}
     return ticket
 
 
@@ -97,15 +86,13 @@ def ticket_touch(*, ticket: Ticket, channel: Channel, at: datetime, inbound: boo
     """Record activity on a ticket: its channels, its last message time; a customer message
     reopens a pending or resolved ticket it joins.
 
-    ``ticket.known_channel_ids`` (set by ``ticket_for_inbound`` and here) holds channels known
-    to be among the ticket's; any other is added if missing (one statement).
+    The ticket's own channel is among its channels from the start (``_ticket_open``); another
+    channel is added if missing, in one statement.
     """
-    known = ticket.__dict__.setdefault("known_channel_ids", set())
-    if channel.pk not in known:
+    if channel.pk != ticket.channel_id:
         TicketChannel.objects.bulk_create(
             [TicketChannel(tenant_id=ticket.tenant_id, ticket=ticket, channel=channel)], ignore_conflicts=True
         )
-        known.add(channel.pk)
     fields = {"last_message_at": max(ticket.last_message_at, at), "updated_at": timezone.now()}
     if inbound and ticket.status in (TicketStatus.PENDING, TicketStatus.RESOLVED):
         fields.update(status=TicketStatus.OPEN, resolved_at=None)
