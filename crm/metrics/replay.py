@@ -21,6 +21,7 @@ from crm.policies import Policy, policy_for_mode, registry
 
 from .replay_sql import (
     CAPPED_SQL,
+    CHANNEL_SLOTS,
     CONVERSATION_SQL,
     POST_GOAL_SQL,
     REDEMPTION_SQL,
@@ -116,7 +117,8 @@ def _conversation(period: Period, parts: SqlParts) -> dict:
 
 
 def _replies(period: Period, parts: SqlParts) -> dict:
-    replies, on_ticket_channel_stale = _fetch(parts.render(REPLY_SQL), parts.params())
+    sql = parts.render(REPLY_SQL, slots=CHANNEL_SLOTS)
+    replies, on_ticket_channel_stale = _fetch(sql, [parts.tenant_id, *parts.params()])
     return {"replies": replies, "ticket_channel_stale": on_ticket_channel_stale}
 
 

@@ -73,13 +73,21 @@ FROM g
 """
 
 # Agent replies (first sends, not fallbacks) and those whose ticket's channel differs from
-# the channel of the customer's latest inbound message at reply time.
+# the channel of the customer's latest inbound message at reply time. Channels are numbered
+# 1..n within the tenant; the latest inbound channel is carried forward as the running maximum
+# of (inbound count * CHANNEL_SLOTS + channel number), so one sort serves both windows.
+CHANNEL_SLOTS = 1 << 20  # more channels than any tenant has
 REPLY_SQL = """
-WITH s AS (
-  SELECT m.id AS id, m.contact_id AS c, m.channel_id AS ch, {t_m} AS t,
+WITH r AS (
+  SELECT ch.id AS id, ROW_NUMBER() OVER (ORDER BY ch.id) AS n FROM crm_channel ch WHERE ch.tenant_id = %s
+), s AS (
+  SELECT m.id AS id, m.contact_id AS c, {t_m} AS t,
     CASE WHEN m.direction = 'inbound' THEN 1 ELSE 0 END AS inb,
-    COALESCE(k.channel_id, m.channel_id) AS ticket_ch
-  FROM crm_message m LEFT JOIN crm_ticket k ON k.id = m.ticket_id
+    rc.n AS ch, COALESCE(rk.n, rc.n) AS ticket_ch
+  FROM crm_message m
+  JOIN r rc ON rc.id = m.channel_id
+  LEFT JOIN crm_ticket k ON k.id = m.ticket_id
+  LEFT JOIN r rk ON rk.id = k.channel_id
   WHERE m.tenant_id = %s AND m.occurred_at >= %s AND m.occurred_at < %s
     AND m.purpose = 'conversation' AND m.parent_id IS NULL
 ), g AS (
@@ -87,11 +95,13 @@ WITH s AS (
     SUM(inb) OVER (PARTITION BY c ORDER BY t, inb DESC, id ROWS UNBOUNDED PRECEDING) AS grp
   FROM s
 ), h AS (
-  SELECT inb, ticket_ch, grp, FIRST_VALUE(ch) OVER (PARTITION BY c, grp ORDER BY t, inb DESC, id) AS latest
+  SELECT inb, ticket_ch, grp,
+    MAX(CASE WHEN inb = 1 THEN grp * {slots} + ch END)
+      OVER (PARTITION BY c ORDER BY t, inb DESC, id ROWS UNBOUNDED PRECEDING) AS latest
   FROM g
 )
 SELECT SUM(CASE WHEN inb = 0 AND grp > 0 THEN 1 ELSE 0 END),
-       SUM(CASE WHEN inb = 0 AND grp > 0 AND ticket_ch <> latest THEN 1 ELSE 0 END)
+       SUM(CASE WHEN inb = 0 AND grp > 0 AND ticket_ch <> latest %% {slots} THEN 1 ELSE 0 END)
 FROM h
 """
 
