@@ -69,6 +69,7 @@ class Consent(TenantOwned):
             models.UniqueConstraint(fields=["tenant", "contact", "channel_kind"], name="consent_unique")
         ]
         verbose_name = _("consent")
+        verbose_name_plural = _("consents")
 
 
 class ContactMerge(TenantOwned):
@@ -82,3 +83,4 @@ class ContactMerge(TenantOwned):
     class Meta:
         indexes = [models.Index(fields=["tenant", "merged_at"])]
         verbose_name = _("contact merge")
+        verbose_name_plural = _("contact merges")

@@ -77,6 +77,12 @@ class Message(TenantOwned):
             models.Index(fields=["tenant", "ticket", "occurred_at"]),
             models.Index(fields=["tenant", "status", "created_at"]),
             models.Index(fields=["tenant", "direction", "occurred_at"]),
+            # The outbox sweeper looks across tenants for rows stuck in the outbox.
+            models.Index(
+                fields=["status", "created_at"],
+                condition=models.Q(status__in=["queued", "sending"]),
+                name="message_outbox_idx",
+            ),
         ]
         verbose_name = _("message")
         verbose_name_plural = _("messages")

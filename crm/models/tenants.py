@@ -72,6 +72,7 @@ class ModeChange(models.Model):
         ordering = ["tenant", "changed_at", "id"]
         indexes = [models.Index(fields=["tenant", "changed_at"])]
         verbose_name = _("mode change")
+        verbose_name_plural = _("mode changes")
 
 
 class Membership(models.Model):
@@ -82,6 +83,7 @@ class Membership(models.Model):
     class Meta:
         constraints = [models.UniqueConstraint(fields=["tenant", "user"], name="membership_unique")]
         verbose_name = _("membership")
+        verbose_name_plural = _("memberships")
 
     def __str__(self) -> str:
         return f"{self.user} @ {self.tenant} ({self.role})"
@@ -100,6 +102,7 @@ class ApiKey(models.Model):
 
     class Meta:
         verbose_name = _("API key")
+        verbose_name_plural = _("API keys")
 
     def __str__(self) -> str:
         return f"{self.prefix}… ({self.label or self.role})"

@@ -67,6 +67,8 @@ class TicketChannel(TenantOwned):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["tenant", "ticket", "channel"], name="ticket_channel_unique")]
+        verbose_name = _("ticket channel")
+        verbose_name_plural = _("ticket channels")
 
 
 class TicketLink(TenantOwned):
@@ -80,3 +82,5 @@ class TicketLink(TenantOwned):
         constraints = [
             models.UniqueConstraint(fields=["tenant", "from_ticket", "to_ticket"], name="ticket_link_unique")
         ]
+        verbose_name = _("ticket link")
+        verbose_name_plural = _("ticket links")
