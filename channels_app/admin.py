@@ -2,14 +2,19 @@ from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
 
 from channels_app.errors import WebhookUnparseable
+from crm.admin.scoping import ReadOnlyMixin, TenantScopedAdmin
 from crm.errors import ApplicationError
+from crm.models import Role
 
 from .models import DeliveryAttempt, EmailReference, StatusReceipt, WebhookPayload
 from .services.inbound import webhook_payload_replay
 
 
 @admin.register(WebhookPayload)
-class WebhookPayloadAdmin(admin.ModelAdmin):
+class WebhookPayloadAdmin(TenantScopedAdmin):
+    """Raw provider payloads that could not be processed: managers inspect and replay them."""
+
+    roles = {"view": Role.MANAGER, "change": Role.MANAGER}
     list_display = ("id", "received_at", "tenant", "channel", "provider", "state", "short_error")
     list_filter = ("state", "provider")
     actions = ["replay"]
@@ -30,7 +35,7 @@ class WebhookPayloadAdmin(admin.ModelAdmin):
     @admin.action(description=_("Replay the selected payloads"))
     def replay(self, request, queryset):
         done = 0
-        for payload in queryset.exclude(state="replayed"):
+        for payload in self.writable(request, queryset).exclude(state="replayed"):
             try:
                 webhook_payload_replay(payload=payload)
                 done += 1
@@ -41,12 +46,8 @@ class WebhookPayloadAdmin(admin.ModelAdmin):
         self.message_user(request, f"{done} payload(s) replayed.", messages.SUCCESS)
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
+class ReadOnlyAdmin(ReadOnlyMixin, TenantScopedAdmin):
+    """Delivery history, visible to the staff of the row's tenant, never edited."""
 
 
 @admin.register(DeliveryAttempt)
