@@ -131,7 +131,7 @@ def contact_lock_by_identity(*, tenant: Tenant, kind: str, address: str) -> Cont
     # The identity is unique per tenant: at most one row, no ordering needed. Its tenant is
     # named so that the lookup uses the (tenant, kind, address) index.
     rows = Contact.objects.select_for_update(of=("self",)).filter(
-        tenant=tenant, identities__tenant=tenant, identities__kind=kind, identities__address=address
+        tenant_id=tenant.pk, identities__tenant_id=tenant.pk, identities__kind=kind, identities__address=address
     )[:1]
     return next(iter(rows), None)
 

@@ -33,14 +33,15 @@ def ticket_for_inbound(
         return _ticket_open(
             tenant=tenant, policy=policy, contact=contact, channel=channel, at=occurred_at, subject=subject
         ), True
-    active = Ticket.objects.filter(tenant=tenant, contact=contact, status__in=TicketStatus.active())
     if thread_ticket_id is not None:
         hinted = Ticket.objects.filter(tenant=tenant, contact=contact, pk=thread_ticket_id).first()
         if hinted is not None and policy.may_join(ticket=hinted, channel=channel):
             return hinted, False
+    # Built in one filter() call: this lookup runs for every inbound message.
+    active = {"tenant_id": tenant.pk, "contact_id": contact.pk, "status__in": TicketStatus.active()}
     if not policy.threads_across_channels:
-        active = active.filter(channel=channel)
-    ticket = active.order_by("-last_message_at", "-pk").first()
+        active["channel_id"] = channel.pk
+    ticket = Ticket.objects.filter(**active).order_by("-last_message_at", "-pk").first()
     if ticket is not None:
         return ticket, False
     ticket = _ticket_open(
