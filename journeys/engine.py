@@ -14,6 +14,7 @@ late, or a simulator driving virtual time, records the same times and makes the 
 from __future__ import annotations
 
 import heapq
+import time
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -219,11 +220,20 @@ def batch_claim_and_run(*, until: datetime, batch_size: int = BATCH_SIZE, skip: 
         return batch_run(enrollments=runnable, until=until)
 
 
-def journeys_tick(*, until: datetime, batch_size: int = BATCH_SIZE, on_batch=None) -> TickResult:
-    """Run every step due up to ``until``, batch after batch, until nothing is due."""
+def journeys_tick(
+    *, until: datetime, batch_size: int = BATCH_SIZE, on_batch=None, budget_seconds: float | None = None
+) -> TickResult:
+    """Run every step due up to ``until``, batch after batch, until nothing is due.
+
+    With ``budget_seconds``, no new batch is claimed once that much time has passed (the beat
+    task stays within its time limit; the next tick continues where this one stopped).
+    """
     total, skip = TickResult(), set()
+    stop_at = None if budget_seconds is None else time.monotonic() + budget_seconds
     while (result := batch_claim_and_run(until=until, batch_size=batch_size, skip=skip)) is not None:
         total.add(result)
         if on_batch is not None:
             on_batch(result)
+        if stop_at is not None and time.monotonic() >= stop_at:
+            break
     return total

@@ -54,7 +54,7 @@ def test_admin_refuses_invalid_steps(tenant, channels):
 
 def test_install_journeys_command(tenant, channels):
     out = StringIO()
-    call_command("install_journeys", tenant.slug, "all", stdout=out)
+    call_command("install_journeys", tenant.slug, stdout=out)
     assert Journey.objects.filter(tenant=tenant).count() == 4
     call_command("install_journeys", tenant.slug, "cart-abandonment", stdout=out)
     assert "already installed" in out.getvalue() and Journey.objects.filter(tenant=tenant).count() == 4

@@ -206,3 +206,12 @@ def test_the_beat_task_runs_due_steps(tenant, channels, customer, install, db):
     )
     assert journeys_tick_task.delay().get() >= 2  # the confirmation and the wait
     assert Message.objects.filter(channel=channels["email"]).count() == 1
+
+
+@pytest.mark.django_db
+def test_a_tick_with_a_spent_budget_stops_between_batches(tenant, channels):
+    _due_enrollments(tenant, channels, 30)
+    first = journeys_tick(until=T0, batch_size=10, budget_seconds=0)
+    assert (first.batches, first.sent) == (1, 20)
+    rest = journeys_tick(until=T0, batch_size=10)
+    assert (rest.batches, rest.sent) == (2, 40)

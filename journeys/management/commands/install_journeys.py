@@ -10,13 +10,15 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("tenant", help="tenant slug")
-        parser.add_argument("journeys", nargs="+", metavar="SLUG", help=f"one of: {', '.join(READY_MADE)}, or all")
+        parser.add_argument(
+            "journeys", nargs="*", metavar="JOURNEY", help=f"one or more of: {', '.join(READY_MADE)} (default: all)"
+        )
 
     def handle(self, *args, tenant, journeys, **options):
         found = Tenant.objects.filter(slug=tenant).first()
         if found is None:
             raise CommandError(f"No tenant {tenant!r}.")
-        slugs = list(READY_MADE) if journeys == ["all"] else journeys
+        slugs = list(READY_MADE) if journeys in ([], ["all"]) else journeys
         for slug in slugs:
             try:
                 journey, created = journey_install(tenant=found, slug=slug)
