@@ -10,8 +10,8 @@ from crm.models import Contact, Message, TicketStatus
 from crm.selectors.tickets import ticket_context
 from crm.services.contacts import contact_resolve
 from crm.services.events import event_record
-from crm.services.messages import InboundMessage, ticket_reply
-from crm.services.surveys import survey_reply_capture, survey_send
+from crm.services.messages import InboundMessage, IngestResult, ticket_reply
+from crm.services.surveys import survey_send
 from crm.services.tickets import ticket_update
 
 from .engine import Need, Simulation
@@ -22,7 +22,7 @@ ASK_AGAIN = "Sorry, I cannot see the earlier messages: could you tell me again w
 
 
 # -- conversations --------------------------------------------------------------------------
-def _send(sim: Simulation, now: datetime, customer: Customer, kind: str, text: str) -> Message:
+def _send(sim: Simulation, now: datetime, customer: Customer, kind: str, text: str) -> IngestResult:
     inbound = InboundMessage(
         channel=sim.channels[kind],
         from_address=customer.address_for(kind),
@@ -33,7 +33,7 @@ def _send(sim: Simulation, now: datetime, customer: Customer, kind: str, text: s
     )
     outcome = webhook_events_apply(channel=sim.channels[kind], events=[InboundEvent(inbound=inbound)])
     sim.counts[f"customer messages ({kind})"] += 1
-    return outcome.ingested[0].message
+    return outcome.ingested[0]
 
 
 def need_start(now: datetime, sim: Simulation, customer: Customer) -> None:
@@ -44,7 +44,7 @@ def need_start(now: datetime, sim: Simulation, customer: Customer) -> None:
 
 
 def customer_writes(now: datetime, sim: Simulation, need: Need, text: str) -> None:
-    message = _send(sim, now, need.customer, need.channel, text)
+    message = _send(sim, now, need.customer, need.channel, text).message
     need.message_ids.append(message.pk)
     need.last_inbound_at = now
     if message.ticket_id not in need.tickets:
@@ -141,8 +141,7 @@ def customer_rates(now: datetime, sim: Simulation, need: Need, kind: str) -> Non
         rating -= 1
     if sim.rng.random() < sim.b.rating_noise_probability:
         rating -= 1
-    message = _send(sim, now, need.customer, kind, str(max(1, rating)))
-    if survey_reply_capture(message=message) is not None:
+    if _send(sim, now, need.customer, kind, str(max(1, rating))).rating is not None:
         sim.counts["survey ratings"] += 1
 
 

@@ -99,7 +99,7 @@ class TicketAdmin(TenantScopedAdmin):
         done, refused = 0, []
         for ticket in self.writable(request, queryset, "change"):
             try:
-                ticket_update(ticket=ticket, status=status)
+                ticket_update(ticket=ticket, status=status, survey=True)
                 done += 1
             except ApplicationError:
                 refused.append(f"#{ticket.pk}")

@@ -51,7 +51,7 @@ class TicketDetailApi(TenantApi):
         data = dict(serializer.validated_data)
         if "assignee" in data:
             data.update(assignee=self._staff(data["assignee"]), assignee_set=True)
-        ticket_update(ticket=ticket, **data)
+        ticket_update(ticket=ticket, survey=True, **data)
         return Response(TicketOutputSerializer(ticket_get(tenant=self.tenant, pk=pk)).data)
 
     def _staff(self, user_id):

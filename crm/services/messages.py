@@ -9,7 +9,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from crm.errors import ApplicationError
-from crm.models import Channel, Contact, Direction, Identity, Message, MessageStatus, Purpose, Tenant, Ticket
+from crm.models import Channel, Contact, Direction, Event, Identity, Message, MessageStatus, Purpose, Tenant, Ticket
 from crm.policies import policy_for_contact
 
 from .addresses import IDENTITY_KIND_FOR_CHANNEL, channel_kinds_for_identities, normalize_address
@@ -38,6 +38,7 @@ class InboundMessage:
 class IngestResult:
     message: Message
     duplicate: bool
+    rating: Event | None = None  # the CSAT rating this message gave, if it answered a survey
 
 
 def _existing(tenant: Tenant, channel: Channel, external_id: str | None) -> Message | None:
@@ -123,7 +124,9 @@ def _ingest_locked(*, tenant: Tenant, inbound: InboundMessage, kind: str, addres
     )
     if not opened:  # a ticket opened for this message already has its channel and time
         ticket_touch(ticket=ticket, channel=channel, at=occurred_at, inbound=True)
-    return IngestResult(message, False)
+    from .surveys import survey_reply_capture  # surveys send through this module
+
+    return IngestResult(message, False, survey_reply_capture(message=message))
 
 
 def contact_address_for(*, tenant: Tenant, contact: Contact, channel: Channel) -> str | None:

@@ -119,8 +119,12 @@ def ticket_update(
     assignee_set: bool = False,
     priority: int | None = None,
     at: datetime | None = None,
+    survey: bool = False,
 ) -> Ticket:
+    """Change status, assignee or priority. With ``survey``, a ticket that becomes resolved gets
+    its CSAT survey (staff resolutions ask; system resolutions do not)."""
     at = at or timezone.now()
+    resolving = status == TicketStatus.RESOLVED and ticket.status != TicketStatus.RESOLVED
     if status is not None and status != ticket.status:
         if status not in ALLOWED_TRANSITIONS[ticket.status]:
             raise ApplicationError(
@@ -136,4 +140,8 @@ def ticket_update(
     if priority is not None:
         ticket.priority = priority
     ticket.save()
+    if survey and resolving:
+        from .surveys import survey_send  # surveys build on this module
+
+        survey_send(tenant=ticket.tenant, ticket=ticket, at=at)
     return ticket

@@ -106,7 +106,7 @@ class TicketStatusView(DashboardView):
     def post(self, request, pk):
         ticket = ticket_get(tenant=self.tenant, pk=pk)
         try:
-            ticket_update(ticket=ticket, status=request.POST.get("status", ""))
+            ticket_update(ticket=ticket, status=request.POST.get("status", ""), survey=True)
         except (ApplicationError, KeyError, ValueError):
             messages.error(request, _("This status change is not allowed."))
         else:

@@ -138,3 +138,23 @@ def test_resolved_ticket_reopens_when_customer_writes_again(tenant, api, channel
     assert b["ticket"] != a["ticket"]  # a resolved ticket is not joined: a new need opens a new ticket
     t = api.get(f"/api/v1/tickets/{a['ticket']}/").json()
     assert t["status"] == "resolved" and t["resolved_at"]
+
+
+def test_resolving_sends_a_survey_and_a_rating_reply_is_captured(tenant, api, channels, django_capture_on_commit_callbacks):
+    from crm.models import Event
+
+    first = inbound(api, channels["sms"], "+33612345678", "where is my parcel?").json()
+    with django_capture_on_commit_callbacks(execute=True):
+        assert api.patch(f"/api/v1/tickets/{first['ticket']}/", {"status": "resolved"}, format="json").status_code == 200
+    surveys = Message.objects.filter(ticket_id=first["ticket"], direction="outbound", metadata__survey=first["ticket"])
+    assert surveys.count() == 1 and surveys.get().channel_id == channels["sms"].pk
+    # resolving again (reopen, resolve) does not ask twice
+    api.patch(f"/api/v1/tickets/{first['ticket']}/", {"status": "open"}, format="json")
+    api.patch(f"/api/v1/tickets/{first['ticket']}/", {"status": "resolved"}, format="json")
+    assert surveys.count() == 1
+    inbound(api, channels["sms"], "+33612345678", "4/5")
+    rating = Event.objects.get(tenant=tenant, name="csat.rating")
+    assert rating.properties["rating"] == 4 and rating.properties["ticket"] == first["ticket"]
+    # an ordinary message is not a rating
+    inbound(api, channels["sms"], "+33612345678", "thanks, 4 parcels arrived")
+    assert Event.objects.filter(tenant=tenant, name="csat.rating").count() == 1

@@ -45,11 +45,11 @@ def test_survey_is_sent_once_after_resolution_and_a_reply_on_another_channel_is_
     survey = survey_send(tenant=tenant, ticket=t, at=at(2))
     assert survey.purpose == "transactional" and survey.channel == channels["email"]
     assert survey_send(tenant=tenant, ticket=t, at=at(3)) is None
-    reply = message_ingest(
+    result = message_ingest(
         tenant=tenant,
         inbound=InboundMessage(channel=channels["sms"], from_address="+33612345678", text="4", occurred_at=at(5)),
-    ).message
-    event = survey_reply_capture(message=reply)
+    )
+    reply, event = result.message, result.rating  # ingestion captures the rating itself
     assert (event.name, event.properties["rating"], event.properties["ticket"]) == ("csat.rating", 4, t.pk)
     assert event.channel_kind == "sms" and event.occurred_at == at(5)
     reply.ticket.refresh_from_db()
@@ -57,8 +57,8 @@ def test_survey_is_sent_once_after_resolution_and_a_reply_on_another_channel_is_
     again = message_ingest(
         tenant=tenant,
         inbound=InboundMessage(channel=channels["sms"], from_address="+33612345678", text="5", occurred_at=at(6)),
-    ).message
-    assert survey_reply_capture(message=again) is None  # already answered
+    )
+    assert again.rating is None and survey_reply_capture(message=again.message) is None  # already answered
     assert Event.objects.filter(tenant=tenant, name="csat.rating").count() == 1
 
 
