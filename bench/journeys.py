@@ -117,7 +117,8 @@ def run() -> dict:
     from bench.machine import describe
     from bench.server import ServerConfig, database_recreate, manage, python_module
 
-    count = int(os.environ.get("BENCH_JOURNEYS_ENROLLMENTS", "100000"))
+    quick = os.environ.get("BENCH_QUICK") == "1"
+    count = int(os.environ.get("BENCH_JOURNEYS_ENROLLMENTS", "2000" if quick else "100000"))
     batch_size = int(os.environ.get("BENCH_JOURNEYS_BATCH", "500"))
     url = os.environ.get("BENCH_JOURNEYS_DATABASE_URL", DEFAULT_DATABASE_URL)
     config = ServerConfig(database_url=url)
