@@ -79,3 +79,17 @@ def test_run_journeys_until(tenant, channels, customer, install):
     assert Message.objects.count() == 2
     with pytest.raises(CommandError, match="ISO 8601"):
         call_command("run_journeys", "--until", "tomorrow")
+
+
+@pytest.mark.parametrize("model", ["journey", "enrollment", "steprun", "offer", "offerredemption"])
+def test_changelists_open_with_rows(tenant, channels, customer, install, model):
+    from journeys.engine import journeys_tick
+    from journeys.services.offers import offer_issue, offer_redeem
+
+    install("cart-abandonment")
+    event_record(tenant=tenant, contact=customer, name="cart.abandoned", occurred_at=T0)
+    journeys_tick(until=T0 + timedelta(hours=3))
+    offer = offer_issue(tenant=tenant, contact=customer, channel=channels["email"])
+    offer_redeem(tenant=tenant, code=offer.code, channel=channels["store"])
+    response = _staff(tenant, role="agent").get(reverse(f"admin:journeys_{model}_changelist"))
+    assert response.status_code == 200 and response.context["cl"].result_count >= 1
