@@ -20,6 +20,7 @@ from crm.models import (
     Ticket,
 )
 from crm.models.channels import ChannelKind
+from crm.signals import contact_merging
 
 from .addresses import normalize_address
 from .locks import lock_contacts
@@ -209,6 +210,7 @@ def contact_merge(*, tenant: Tenant, contact: Contact, other: Contact, by: str) 
     if contact.pk == other.pk:
         raise ApplicationError("A contact cannot be merged into itself.", {"other": ["same contact"]})
     lock_contacts(tenant=tenant, contact_ids=[contact.pk, other.pk])
+    contact_merging.send(sender=Contact, tenant=tenant, kept=contact, other=other, at=timezone.now())
     moved = {}
     for model in (Identity, Ticket, Message, Event):
         moved[model._meta.model_name] = model.objects.filter(tenant=tenant, contact=other).update(contact=contact)

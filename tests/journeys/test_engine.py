@@ -176,17 +176,15 @@ def test_diverse_changes_in_one_batch_are_all_written(tenant, channels, django_a
 
 
 @pytest.mark.django_db
-def test_merge_preparation_keeps_one_active_enrollment_per_journey(tenant, channels, customer, install):
+def test_merging_two_contacts_active_in_one_journey_keeps_one_active_enrollment(tenant, channels, customer, install):
     from crm.services.contacts import contact_merge
-    from journeys.services.enrollments import enrollments_merge_prepare
 
     install("cart-abandonment")
     twin = ContactFactory(tenant=tenant)
     IdentityFactory(contact=twin, kind="email", address="twin@example.com")
     for contact in (customer, twin):
         event_record(tenant=tenant, contact=contact, name="cart.abandoned", occurred_at=T0)
-    assert enrollments_merge_prepare(tenant=tenant, kept=customer, other=twin, at=T0) == 1
-    contact_merge(tenant=tenant, contact=customer, other=twin, by="test")
+    contact_merge(tenant=tenant, contact=customer, other=twin, by="test")  # journeys prepares the merge
     statuses = sorted(Enrollment.objects.filter(contact=customer).values_list("status", "exit_reason"))
     assert statuses == [("active", ""), ("exited", "merged")]
 
