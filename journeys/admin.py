@@ -38,7 +38,8 @@ class InstallForm(forms.Form):
 
     def __init__(self, *args, request, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["tenant"].queryset = scoped_choices(Tenant, request)
+        # only the tenants where the user may add journeys (a manager there)
+        self.fields["tenant"].queryset = scoped_choices(Tenant, request, least_role=Role.MANAGER)
 
 
 @admin.register(Journey)

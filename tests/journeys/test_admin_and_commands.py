@@ -93,3 +93,15 @@ def test_changelists_open_with_rows(tenant, channels, customer, install, model):
     offer_redeem(tenant=tenant, code=offer.code, channel=channels["store"])
     response = _staff(tenant, role="agent").get(reverse(f"admin:journeys_{model}_changelist"))
     assert response.status_code == 200 and response.context["cl"].result_count >= 1
+
+
+def test_install_is_refused_in_a_tenant_where_the_user_is_only_an_agent(tenant, channels):
+    other = TenantFactory(slug="agent-shop")
+    ChannelFactory(tenant=other, kind="email")
+    client = _staff(tenant)  # manager here
+    user = get_user_model().objects.get(username=f"staff-{tenant.slug}")
+    Membership.objects.create(tenant=other, user=user, role="agent")
+    page = client.get(reverse("admin:journeys_journey_install"))
+    assert list(page.context["form"].fields["tenant"].queryset) == [tenant]
+    refused = client.post(reverse("admin:journeys_journey_install"), {"tenant": other.pk, "journey": "delivery-slot"})
+    assert refused.status_code == 200 and not Journey.objects.filter(tenant=other).exists()
