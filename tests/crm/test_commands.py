@@ -37,3 +37,28 @@ def test_create_api_key_prints_key_last_and_stores_only_its_hash(db, client):
 def test_create_api_key_unknown_tenant(db):
     with pytest.raises(CommandError, match="No tenant"):
         call_command("create_api_key", "nope")
+
+
+@pytest.mark.parametrize(
+    "value,tz,expected",
+    [
+        ("2026-10-01T08:00:00Z", "Europe/Paris", "2026-10-01T08:00:00+00:00"),
+        ("2026-10-01T10:00:00", "Europe/Paris", "2026-10-01T08:00:00+00:00"),
+        ("2026-10-01", "Europe/Paris", "2026-09-30T22:00:00+00:00"),
+        ("2026-10-01", "UTC", "2026-10-01T00:00:00+00:00"),
+    ],
+)
+def test_command_instants_accept_dates_and_local_times(value, tz, expected):
+    from datetime import UTC
+
+    from crm.management.instants import parse_instant
+
+    assert parse_instant(value, "start", tz).astimezone(UTC).isoformat() == expected
+
+
+@pytest.mark.parametrize("value", ["yesterday", "2026-13-01", "2026-10-01T25:00"])
+def test_command_instants_refuse_nonsense(value):
+    from crm.management.instants import parse_instant
+
+    with pytest.raises(CommandError, match="--start must be an ISO 8601"):
+        parse_instant(value, "start")

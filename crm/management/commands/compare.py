@@ -5,22 +5,11 @@ from __future__ import annotations
 import json
 
 from django.core.management.base import BaseCommand, CommandError
-from django.utils.dateparse import parse_datetime
 
+from crm.management.instants import parse_instant
 from crm.metrics.comparison import comparison_report, default_period
 from crm.metrics.render import as_csv, as_table
 from crm.models import Tenant
-
-
-def parse_instant(value: str | None, name: str):
-    if value is None:
-        return None
-    parsed = parse_datetime(value)
-    if parsed is None:
-        raise CommandError(f"--{name} must be an ISO 8601 date-time, got {value!r}")
-    if parsed.tzinfo is None:
-        raise CommandError(f"--{name} needs a time zone (e.g. {value}Z)")
-    return parsed
 
 
 class Command(BaseCommand):
@@ -28,7 +17,9 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("slug")
-        parser.add_argument("--start", help="ISO 8601, default 30 days before end")
+        parser.add_argument(
+            "--start", help="ISO 8601 date or date-time (tenant time zone if none given), default 30 days before end"
+        )
         parser.add_argument("--end", help="ISO 8601, exclusive, default now")
         parser.add_argument("--format", choices=["table", "json", "csv"], default="table")
 
@@ -36,7 +27,9 @@ class Command(BaseCommand):
         tenant = Tenant.objects.filter(slug=slug).first()
         if tenant is None:
             raise CommandError(f"No tenant with slug {slug!r}.")
-        start, end = default_period(start=parse_instant(start, "start"), end=parse_instant(end, "end"))
+        start, end = default_period(
+            start=parse_instant(start, "start", tenant.timezone), end=parse_instant(end, "end", tenant.timezone)
+        )
         if start >= end:
             raise CommandError("--start must be before --end")
         report = comparison_report(tenant=tenant, start=start, end=end)

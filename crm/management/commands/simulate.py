@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
-from crm.management.commands.compare import parse_instant
+from crm.management.instants import parse_instant
 from crm.models import Tenant
 
 

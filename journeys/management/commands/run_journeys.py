@@ -1,7 +1,7 @@
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
-from django.utils.dateparse import parse_datetime
 
+from crm.management.instants import parse_instant
 from journeys.engine import BATCH_SIZE, journeys_tick
 
 
@@ -13,13 +13,7 @@ class Command(BaseCommand):
         parser.add_argument("--batch-size", type=int, default=BATCH_SIZE)
 
     def handle(self, *args, until=None, batch_size=BATCH_SIZE, **options):
-        moment = timezone.now()
-        if until:
-            moment = parse_datetime(until)
-            if moment is None:
-                raise CommandError(f"--until: {until!r} is not an ISO 8601 date and time.")
-            if timezone.is_naive(moment):
-                moment = timezone.make_aware(moment, timezone.get_default_timezone())
+        moment = parse_instant(until, "until") or timezone.now()
         if batch_size < 1:
             raise CommandError("--batch-size must be at least 1.")
         result = journeys_tick(until=moment, batch_size=batch_size)
