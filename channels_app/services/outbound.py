@@ -59,7 +59,8 @@ def _claim(message_id: int) -> tuple[Message, DeliveryAttempt] | None:
     if delivery_sql.enabled():
         now = timezone.now()
         if (claimed := delivery_sql.claim_queued(message_id=message_id, now=now)) is not None:
-            message = Message.objects.select_related("channel", "tenant", "ticket").get(pk=message_id)
+            # Only the channel is needed to send; the tenant and the ticket load if a path needs them.
+            message = Message.objects.select_related("channel").get(pk=message_id)
             attempt = DeliveryAttempt(
                 pk=claimed[0],
                 tenant_id=message.tenant_id,

@@ -21,11 +21,7 @@ class ApiKeyAuthentication(authentication.BaseAuthentication):
             raw = header[1].decode()
         except UnicodeError:
             raise exceptions.AuthenticationFailed("Invalid token header.") from None
-        key = (
-            ApiKey.objects.select_related("tenant")
-            .filter(key_hash=ApiKey.hash(raw), revoked_at__isnull=True)
-            .first()
-        )
+        key = ApiKey.objects.select_related("tenant").filter(key_hash=ApiKey.hash(raw), revoked_at__isnull=True).first()
         if key is None:
             raise exceptions.AuthenticationFailed("Invalid or revoked API key.")
         return key, key

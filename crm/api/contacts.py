@@ -154,9 +154,7 @@ class ContactTimelineApi(TenantApi):
         entries = contact_timeline(tenant=self.tenant, contact=contact, **filters.validated_data)
         next_url = None
         if len(entries) == filters.validated_data["limit"]:
-            next_url = replace_query_param(
-                request.build_absolute_uri(), "before", entries[-1].occurred_at.isoformat()
-            )
+            next_url = replace_query_param(request.build_absolute_uri(), "before", entries[-1].occurred_at.isoformat())
         data = TimelineEntrySerializer(entries, many=True).data
         return Response({"next": next_url, "previous": None, "results": data})
 

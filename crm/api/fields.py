@@ -15,9 +15,29 @@ class MessageOutputSerializer(serializers.ModelSerializer):
     class Meta:
         model = Message
         fields = [
-            "id", "ticket", "contact", "channel", "channel_kind", "direction", "purpose", "status", "error",
-            "subject", "text", "from_", "to", "external_id", "in_reply_to", "parent", "author", "attempts",
-            "occurred_at", "created_at", "sent_at", "delivered_at", "read_at",
+            "id",
+            "ticket",
+            "contact",
+            "channel",
+            "channel_kind",
+            "direction",
+            "purpose",
+            "status",
+            "error",
+            "subject",
+            "text",
+            "from_",
+            "to",
+            "external_id",
+            "in_reply_to",
+            "parent",
+            "author",
+            "attempts",
+            "occurred_at",
+            "created_at",
+            "sent_at",
+            "delivered_at",
+            "read_at",
         ]
 
     def get_fields(self):
@@ -33,8 +53,20 @@ class TicketOutputSerializer(serializers.ModelSerializer):
     class Meta:
         model = Ticket
         fields = [
-            "id", "contact", "channel", "channels", "status", "mode", "subject", "linked_tickets", "assignee",
-            "priority", "created_at", "last_message_at", "first_response_at", "resolved_at",
+            "id",
+            "contact",
+            "channel",
+            "channels",
+            "status",
+            "mode",
+            "subject",
+            "linked_tickets",
+            "assignee",
+            "priority",
+            "created_at",
+            "last_message_at",
+            "first_response_at",
+            "resolved_at",
         ]
 
     def get_channels(self, obj) -> list[int]:

@@ -43,8 +43,13 @@ class MessageInboundApi(TenantApi):
         data = serializer.validated_data
         channel = channel_from_input(tenant=self.tenant, pk=data["channel"])
         inbound = InboundMessage(
-            channel=channel, from_address=data["from"], text=data["text"], subject=data["subject"],
-            external_id=data["external_id"], in_reply_to=data["in_reply_to"], occurred_at=data["occurred_at"],
+            channel=channel,
+            from_address=data["from"],
+            text=data["text"],
+            subject=data["subject"],
+            external_id=data["external_id"],
+            in_reply_to=data["in_reply_to"],
+            occurred_at=data["occurred_at"],
             profile_name=data["name"],
         )
         result = message_ingest(tenant=self.tenant, inbound=inbound)

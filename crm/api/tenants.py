@@ -56,20 +56,32 @@ class TenantSerializer(serializers.Serializer):
 
     def to_representation(self, tenant):
         return {
-            "slug": tenant.slug, "name": tenant.name, "mode": tenant.mode,
-            "experiment": None if tenant.experiment_holdout_percent is None else {
+            "slug": tenant.slug,
+            "name": tenant.name,
+            "mode": tenant.mode,
+            "experiment": None
+            if tenant.experiment_holdout_percent is None
+            else {
                 "holdout_percent": tenant.experiment_holdout_percent,
                 "started_at": tenant.experiment_started_at.isoformat() if tenant.experiment_started_at else None,
             },
-            "episode_gap_hours": tenant.episode_gap_hours, "timezone": tenant.timezone,
+            "episode_gap_hours": tenant.episode_gap_hours,
+            "timezone": tenant.timezone,
             "default_region": tenant.default_region,
-            "quiet_hours": None if tenant.quiet_hours_start is None else {
-                "start": tenant.quiet_hours_start.strftime("%H:%M"), "end": tenant.quiet_hours_end.strftime("%H:%M"),
+            "quiet_hours": None
+            if tenant.quiet_hours_start is None
+            else {
+                "start": tenant.quiet_hours_start.strftime("%H:%M"),
+                "end": tenant.quiet_hours_end.strftime("%H:%M"),
             },
-            "frequency_cap": None if tenant.frequency_cap_max_sends is None else {
-                "max_sends": tenant.frequency_cap_max_sends, "days": tenant.frequency_cap_days,
+            "frequency_cap": None
+            if tenant.frequency_cap_max_sends is None
+            else {
+                "max_sends": tenant.frequency_cap_max_sends,
+                "days": tenant.frequency_cap_days,
             },
-            "fallback_order": tenant.fallback_order, "offer_links": tenant.offer_links,
+            "fallback_order": tenant.fallback_order,
+            "offer_links": tenant.offer_links,
         }
 
     @staticmethod

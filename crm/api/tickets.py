@@ -58,7 +58,9 @@ class TicketDetailApi(TenantApi):
         if user_id is None:
             return None
         if not Membership.objects.filter(tenant=self.tenant, user_id=user_id).exists():
-            raise ApplicationError("The assignee is not a staff member of this tenant.", {"assignee": ["unknown staff member"]})
+            raise ApplicationError(
+                "The assignee is not a staff member of this tenant.", {"assignee": ["unknown staff member"]}
+            )
         return get_user_model().objects.get(pk=user_id)
 
 
@@ -106,7 +108,11 @@ class TicketReplyApi(TenantApi):
         ticket = ticket_get(tenant=self.tenant, pk=pk)
         channel = channel_from_input(tenant=self.tenant, pk=data["channel"]) if data.get("channel") else None
         message = ticket_reply(
-            tenant=self.tenant, ticket=ticket, text=data["text"], channel=channel, author=self.actor,
+            tenant=self.tenant,
+            ticket=ticket,
+            text=data["text"],
+            channel=channel,
+            author=self.actor,
             subject=data["subject"],
         )
         return Response(MessageOutputSerializer(message).data, status=status.HTTP_202_ACCEPTED)

@@ -35,8 +35,13 @@ class Provider(models.TextChoices):
 
 
 EMAIL_PROVIDERS = {
-    Provider.SMTP, Provider.MAILGUN, Provider.POSTMARK, Provider.AMAZON_SES, Provider.SENDGRID,
-    Provider.BREVO, Provider.MAILJET,
+    Provider.SMTP,
+    Provider.MAILGUN,
+    Provider.POSTMARK,
+    Provider.AMAZON_SES,
+    Provider.SENDGRID,
+    Provider.BREVO,
+    Provider.MAILJET,
 }
 PROVIDER_KINDS: dict[str, set[str] | None] = {
     Provider.CONSOLE: None,  # any kind

@@ -38,9 +38,7 @@ class Identity(TenantOwned):
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
-        constraints = [
-            models.UniqueConstraint(fields=["tenant", "kind", "address"], name="identity_unique_per_tenant")
-        ]
+        constraints = [models.UniqueConstraint(fields=["tenant", "kind", "address"], name="identity_unique_per_tenant")]
         indexes = [models.Index(fields=["tenant", "contact"])]
         verbose_name = _("identity")
         verbose_name_plural = _("identities")
@@ -65,9 +63,7 @@ class Consent(TenantOwned):
     changed_at = models.DateTimeField()
 
     class Meta:
-        constraints = [
-            models.UniqueConstraint(fields=["tenant", "contact", "channel_kind"], name="consent_unique")
-        ]
+        constraints = [models.UniqueConstraint(fields=["tenant", "contact", "channel_kind"], name="consent_unique")]
         verbose_name = _("consent")
         verbose_name_plural = _("consents")
 

@@ -30,16 +30,19 @@ class MessageStatus(models.TextChoices):
     def rank(cls, status: str) -> int:
         """Order of the outbound lifecycle; a status never moves to a lower rank."""
         return {
-            cls.QUEUED: 0, cls.SENDING: 1, cls.SENT: 2, cls.DELIVERED: 3, cls.READ: 4, cls.FAILED: 5,
+            cls.QUEUED: 0,
+            cls.SENDING: 1,
+            cls.SENT: 2,
+            cls.DELIVERED: 3,
+            cls.READ: 4,
+            cls.FAILED: 5,
             cls.RECEIVED: 0,
         }[status]
 
 
 class Message(TenantOwned):
     contact = models.ForeignKey("crm.Contact", on_delete=models.CASCADE, related_name="messages")
-    ticket = models.ForeignKey(
-        "crm.Ticket", null=True, blank=True, on_delete=models.SET_NULL, related_name="messages"
-    )
+    ticket = models.ForeignKey("crm.Ticket", null=True, blank=True, on_delete=models.SET_NULL, related_name="messages")
     channel = models.ForeignKey("crm.Channel", on_delete=models.PROTECT, related_name="messages")
     direction = models.CharField(max_length=8, choices=Direction.choices)
     purpose = models.CharField(max_length=16, choices=Purpose.choices, default=Purpose.CONVERSATION)
@@ -53,9 +56,7 @@ class Message(TenantOwned):
     external_id = models.CharField(max_length=255, null=True, blank=True)
     in_reply_to = models.CharField(max_length=998, blank=True)
     metadata = models.JSONField(default=dict, blank=True)
-    parent = models.ForeignKey(
-        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="fallbacks"
-    )
+    parent = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="fallbacks")
     author = models.CharField(max_length=200, blank=True)
     occurred_at = models.DateTimeField(_("occurred at"))
     created_at = models.DateTimeField(_("received at"), auto_now_add=True)

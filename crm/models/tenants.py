@@ -40,9 +40,7 @@ class Tenant(models.Model):
     frequency_cap_days = models.PositiveIntegerField(_("frequency cap: days"), null=True, blank=True)
     fallback_order = models.JSONField(_("fallback order"), default=default_fallback_order, blank=True)
     offer_links = models.JSONField(_("offer links"), default=dict, blank=True)
-    experiment_holdout_percent = models.PositiveSmallIntegerField(
-        _("experiment holdout %"), null=True, blank=True
-    )
+    experiment_holdout_percent = models.PositiveSmallIntegerField(_("experiment holdout %"), null=True, blank=True)
     experiment_started_at = models.DateTimeField(_("experiment started at"), null=True, blank=True)
     experiment_salt = models.CharField(_("experiment salt"), max_length=32, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)

@@ -46,7 +46,9 @@ class TimelineEntry:
     item: Message | Event
 
 
-def contact_timeline(*, tenant: Tenant, contact: Contact, limit: int = 100, before: datetime | None = None) -> list[TimelineEntry]:
+def contact_timeline(
+    *, tenant: Tenant, contact: Contact, limit: int = 100, before: datetime | None = None
+) -> list[TimelineEntry]:
     """Messages and events of a contact, newest first, at most ``limit`` (two queries)."""
     messages = Message.objects.filter(tenant=tenant, contact=contact).select_related("channel")
     events = Event.objects.filter(tenant=tenant, contact=contact).select_related("channel")
@@ -56,7 +58,9 @@ def contact_timeline(*, tenant: Tenant, contact: Contact, limit: int = 100, befo
         TimelineEntry("message", m.pk, m.occurred_at, m.channel_id, m.channel.kind, m)
         for m in messages.order_by("-occurred_at", "-pk")[:limit]
     ] + [
-        TimelineEntry("event", e.pk, e.occurred_at, e.channel_id, e.channel_kind or (e.channel.kind if e.channel else ""), e)
+        TimelineEntry(
+            "event", e.pk, e.occurred_at, e.channel_id, e.channel_kind or (e.channel.kind if e.channel else ""), e
+        )
         for e in events.order_by("-occurred_at", "-pk")[:limit]
     ]
     entries.sort(key=lambda e: (e.occurred_at, e.type == "message", e.id), reverse=True)

@@ -56,7 +56,9 @@ def ticket_context(*, tenant: Tenant, ticket: Ticket, limit: int = CONTEXT_LIMIT
     the newest ``limit`` messages (and events), returned oldest first. Constant query count."""
     policy = policy_for_contact(tenant, ticket.contact_id)
     linked = list(
-        TicketLink.objects.filter(tenant=tenant, from_ticket=ticket).order_by("to_ticket_id").values_list("to_ticket_id", flat=True)
+        TicketLink.objects.filter(tenant=tenant, from_ticket=ticket)
+        .order_by("to_ticket_id")
+        .values_list("to_ticket_id", flat=True)
     )
     messages = list(
         Message.objects.filter(policy.context_messages(ticket=ticket, linked_ids=linked), tenant=tenant)

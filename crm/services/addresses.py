@@ -55,7 +55,7 @@ def _email(address: str, region: str, field: str) -> str:
 def _phone(address: str, region: str, field: str) -> str:
     for prefix in ("whatsapp:", "tel:", "sms:", "rcs:"):
         if address.lower().startswith(prefix):
-            address = address[len(prefix):]
+            address = address[len(prefix) :]
     try:
         number = phonenumbers.parse(address, region or None)
     except phonenumbers.NumberParseException:
@@ -68,9 +68,7 @@ def _phone(address: str, region: str, field: str) -> str:
 def _social(address: str, region: str, field: str) -> str:
     platform, sep, handle = address.partition(":")
     if not sep or not platform.strip() or not handle.strip():
-        raise ApplicationError(
-            "A social identity is written platform:handle.", {field: ["expected platform:handle"]}
-        )
+        raise ApplicationError("A social identity is written platform:handle.", {field: ["expected platform:handle"]})
     return f"{platform.strip().lower()}:{handle.strip().lstrip('@').lower()}"
 
 

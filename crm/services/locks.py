@@ -7,11 +7,7 @@ from crm.models import Contact
 
 
 def lock_contacts(*, tenant, contact_ids: list[int]) -> dict[int, Contact]:
-    rows = (
-        Contact.objects.select_for_update()
-        .filter(tenant=tenant, pk__in=sorted(set(contact_ids)))
-        .order_by("pk")
-    )
+    rows = Contact.objects.select_for_update().filter(tenant=tenant, pk__in=sorted(set(contact_ids))).order_by("pk")
     return {c.pk: c for c in rows}
 
 

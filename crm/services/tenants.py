@@ -84,11 +84,24 @@ def channel_check(*, kind: str, provider: str) -> None:
         )
 
 
-def channel_create(*, tenant: Tenant, kind: str, name: str, provider: str = "console", address: str = "",
-                   enabled: bool = True, credentials: dict | None = None) -> Channel:
+def channel_create(
+    *,
+    tenant: Tenant,
+    kind: str,
+    name: str,
+    provider: str = "console",
+    address: str = "",
+    enabled: bool = True,
+    credentials: dict | None = None,
+) -> Channel:
     channel_check(kind=kind, provider=provider)
     return Channel.objects.create(
-        tenant=tenant, kind=kind, name=name, provider=provider, address=address, enabled=enabled,
+        tenant=tenant,
+        kind=kind,
+        name=name,
+        provider=provider,
+        address=address,
+        enabled=enabled,
         credentials=credentials or {},
     )
 

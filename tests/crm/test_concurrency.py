@@ -69,15 +69,28 @@ def test_same_external_id_eight_times_at_once_gives_one_message():
 def test_email_and_sms_of_one_contact_at_the_same_instant_share_one_ticket_in_omnichannel():
     tenant = TenantFactory(mode="omnichannel")
     email, sms = ChannelFactory(tenant=tenant, kind="email"), ChannelFactory(tenant=tenant, kind="sms")
-    contact_create(tenant=tenant, name="C", identities=[
-        {"kind": "email", "address": "c@x.fr"}, {"kind": "phone", "address": "+33612345678"}])
+    contact_create(
+        tenant=tenant,
+        name="C",
+        identities=[{"kind": "email", "address": "c@x.fr"}, {"kind": "phone", "address": "+33612345678"}],
+    )
     client = client_for(tenant)
     at = (timezone.now() - timedelta(minutes=1)).isoformat()
 
     def send(channel, sender, ext):
-        return lambda: client.post("/api/v1/messages/inbound/", {
-            "channel": channel.pk, "from": sender, "text": "help", "external_id": ext, "occurred_at": at,
-        }, format="json").status_code
+        return lambda: (
+            client.post(
+                "/api/v1/messages/inbound/",
+                {
+                    "channel": channel.pk,
+                    "from": sender,
+                    "text": "help",
+                    "external_id": ext,
+                    "occurred_at": at,
+                },
+                format="json",
+            ).status_code
+        )
 
     for round_ in range(5):
         results = run_together([send(email, "c@x.fr", f"e{round_}"), send(sms, "+33612345678", f"s{round_}")])
@@ -93,8 +106,13 @@ def test_new_sender_eight_requests_at_once_gives_one_contact():
     client = client_for(tenant)
 
     def post(i):
-        return lambda: client.post("/api/v1/messages/inbound/", {
-            "channel": sms.pk, "from": "+33698765432", "text": f"m{i}", "external_id": f"x{i}"}, format="json").status_code
+        return lambda: (
+            client.post(
+                "/api/v1/messages/inbound/",
+                {"channel": sms.pk, "from": "+33698765432", "text": f"m{i}", "external_id": f"x{i}"},
+                format="json",
+            ).status_code
+        )
 
     assert run_together([post(i) for i in range(8)]) == [201] * 8
     assert Contact.objects.filter(tenant=tenant).count() == 1

@@ -26,8 +26,11 @@ def test_threading(mode, same, other, links):
 
 @pytest.mark.parametrize(
     "mode,own,previous,other,unknown",
-    [("multichannel", True, False, False, False), ("crosschannel", True, True, False, False),
-     ("omnichannel", True, True, True, True)],
+    [
+        ("multichannel", True, False, False, False),
+        ("crosschannel", True, True, False, False),
+        ("omnichannel", True, True, True, True),
+    ],
 )
 def test_event_visibility_for_journeys(mode, own, previous, other, unknown):
     p = policy_for_mode(mode)
@@ -51,9 +54,15 @@ def test_offer_validity(mode, same, linked, unlinked):
 
 def test_caps_and_fallback():
     assert [policy_for_mode(m).cap_scope for m in ("multichannel", "crosschannel", "omnichannel")] == [
-        "channel", "channel", "global"]
+        "channel",
+        "channel",
+        "global",
+    ]
     assert [policy_for_mode(m).falls_back for m in ("multichannel", "crosschannel", "omnichannel")] == [
-        False, False, True]
+        False,
+        False,
+        True,
+    ]
 
 
 def test_cohorts_are_stable_and_close_to_the_share(db):
@@ -81,6 +90,11 @@ def test_cohort_is_the_same_in_another_process(db):
         "print(','.join(experiment_cohort(t,i) for i in range(50)))"
     )
     env = {**__import__("os").environ, "DJANGO_SETTINGS_MODULE": "config.settings", "PYTHONHASHSEED": "123"}
-    out = subprocess.run([sys.executable, "-c", "import django;django.setup();" + code.replace("\n", ";")],
-                         capture_output=True, text=True, env=env, check=True).stdout.strip()
+    out = subprocess.run(
+        [sys.executable, "-c", "import django;django.setup();" + code.replace("\n", ";")],
+        capture_output=True,
+        text=True,
+        env=env,
+        check=True,
+    ).stdout.strip()
     assert out.split(",") == here

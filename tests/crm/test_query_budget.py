@@ -16,18 +16,33 @@ CONTEXT_BUDGET = 4
 
 
 def seed_history(tenant, channels, n):
-    contact = contact_create(tenant=tenant, name="A", identities=[
-        {"kind": "email", "address": f"h{n}@x.fr"}, {"kind": "phone", "address": f"+336120{n:05d}"},
-    ])
-    first = message_ingest(tenant=tenant, inbound=InboundMessage(
-        channel=channels["email"], from_address=f"h{n}@x.fr", text="first", external_id=f"h{n}-0"))
+    contact = contact_create(
+        tenant=tenant,
+        name="A",
+        identities=[
+            {"kind": "email", "address": f"h{n}@x.fr"},
+            {"kind": "phone", "address": f"+336120{n:05d}"},
+        ],
+    )
+    first = message_ingest(
+        tenant=tenant,
+        inbound=InboundMessage(
+            channel=channels["email"], from_address=f"h{n}@x.fr", text="first", external_id=f"h{n}-0"
+        ),
+    )
     ticket = first.message.ticket
     t0 = timezone.now() - timedelta(days=30)
     Message.objects.bulk_create(
         Message(
-            tenant=tenant, contact=contact, ticket=ticket, channel=channels["email" if i % 2 else "sms"],
-            direction=Direction.INBOUND if i % 3 else Direction.OUTBOUND, status=MessageStatus.RECEIVED,
-            text=f"m{i}", external_id=f"h{n}-{i + 1}", occurred_at=t0 + timedelta(minutes=i),
+            tenant=tenant,
+            contact=contact,
+            ticket=ticket,
+            channel=channels["email" if i % 2 else "sms"],
+            direction=Direction.INBOUND if i % 3 else Direction.OUTBOUND,
+            status=MessageStatus.RECEIVED,
+            text=f"m{i}",
+            external_id=f"h{n}-{i + 1}",
+            occurred_at=t0 + timedelta(minutes=i),
         )
         for i in range(n - 1)
     )
@@ -41,12 +56,20 @@ def test_ingest_cost_does_not_grow_with_history(tenant, channels, django_assert_
     tenant.save()
     contact, _ = seed_history(tenant, channels, history)
     with django_assert_max_num_queries(INGEST_BUDGET):
-        result = message_ingest(tenant=tenant, inbound=InboundMessage(
-            channel=channels["sms"], from_address=f"+336120{history:05d}", text="any news?", external_id="new-1"))
+        result = message_ingest(
+            tenant=tenant,
+            inbound=InboundMessage(
+                channel=channels["sms"], from_address=f"+336120{history:05d}", text="any news?", external_id="new-1"
+            ),
+        )
     assert result.message.contact_id == contact.pk and not result.duplicate
     with django_assert_max_num_queries(INGEST_BUDGET):
-        again = message_ingest(tenant=tenant, inbound=InboundMessage(
-            channel=channels["sms"], from_address=f"+336120{history:05d}", text="any news?", external_id="new-1"))
+        again = message_ingest(
+            tenant=tenant,
+            inbound=InboundMessage(
+                channel=channels["sms"], from_address=f"+336120{history:05d}", text="any news?", external_id="new-1"
+            ),
+        )
     assert again.duplicate
 
 

@@ -5,8 +5,13 @@ from channels_app.models import PayloadState, WebhookPayload
 
 def keep_payload(tenant, channel, text):
     return WebhookPayload.objects.create(
-        tenant=tenant, channel=channel, provider="webhook", state=PayloadState.REJECTED, error="bad",
-        path="/webhooks/x/", body_b64=__import__("base64").b64encode(text.encode()).decode(),
+        tenant=tenant,
+        channel=channel,
+        provider="webhook",
+        state=PayloadState.REJECTED,
+        error="bad",
+        path="/webhooks/x/",
+        body_b64=__import__("base64").b64encode(text.encode()).decode(),
     )
 
 

@@ -16,7 +16,9 @@ def foreign(db):
     contact = contact_create(tenant=other, name="Other", identities=[{"kind": "phone", "address": "+33611000001"}])
     from crm.services.messages import InboundMessage, message_ingest
 
-    msg = message_ingest(tenant=other, inbound=InboundMessage(channel=channel, from_address="+33611000001", text="hi")).message
+    msg = message_ingest(
+        tenant=other, inbound=InboundMessage(channel=channel, from_address="+33611000001", text="hi")
+    ).message
     return {"channel": channel, "contact": contact, "message": msg, "ticket": msg.ticket}
 
 
@@ -60,7 +62,11 @@ def test_foreign_ids_in_bodies_are_refused(tenant, admin_api, foreign, channels)
 
 def test_lists_show_only_own_tenant(tenant, api, foreign, channels):
     inbound(api, channels["sms"], "+33611000001", "same number, our tenant")
-    for url, key in (("/api/v1/channels/", "channel"), ("/api/v1/contacts/", "contact"), ("/api/v1/tickets/", "ticket")):
+    for url, key in (
+        ("/api/v1/channels/", "channel"),
+        ("/api/v1/contacts/", "contact"),
+        ("/api/v1/tickets/", "ticket"),
+    ):
         ids = [row["id"] for row in api.get(url).json()["results"]]
         assert ids, url
         assert foreign[key].pk not in ids, url
@@ -112,8 +118,11 @@ def test_agent_cannot_create_channels(tenant, api, admin_api):
 
 def test_tenant_settings_round_trip(tenant, manager_api):
     body = {
-        "quiet_hours": {"start": "21:00", "end": "08:00"}, "frequency_cap": {"max_sends": 3, "days": 7},
-        "fallback_order": ["whatsapp", "sms"], "offer_links": {"email": ["store"]}, "episode_gap_hours": 48,
+        "quiet_hours": {"start": "21:00", "end": "08:00"},
+        "frequency_cap": {"max_sends": 3, "days": 7},
+        "fallback_order": ["whatsapp", "sms"],
+        "offer_links": {"email": ["store"]},
+        "episode_gap_hours": 48,
     }
     resp = manager_api.patch("/api/v1/tenant/", body, format="json")
     assert resp.status_code == 200, resp.json()

@@ -59,7 +59,8 @@ def test_wrong_media_type_is_415(tenant, api, channels):
 def test_oversized_body_is_413(tenant, api, channels):
     before = counts()
     resp = api.post(
-        "/api/v1/messages/inbound/", {"channel": channels["sms"].pk, "from": "+33612345678", "text": "x" * 5000},
+        "/api/v1/messages/inbound/",
+        {"channel": channels["sms"].pk, "from": "+33612345678", "text": "x" * 5000},
         format="json",
     )
     assert resp.status_code == 413
@@ -68,7 +69,9 @@ def test_oversized_body_is_413(tenant, api, channels):
 
 def test_unknown_identity_kind_is_400(tenant, api):
     before = counts()
-    resp = api.post("/api/v1/contacts/", {"name": "A", "identities": [{"kind": "fax", "address": "123"}]}, format="json")
+    resp = api.post(
+        "/api/v1/contacts/", {"name": "A", "identities": [{"kind": "fax", "address": "123"}]}, format="json"
+    )
     assert resp.status_code == 400
     assert "identities" in resp.json()["errors"]
     assert counts() == before
@@ -91,12 +94,17 @@ def test_invalid_identity_addresses_are_400(tenant, api, identity, field):
 
 
 def test_contact_with_identity_of_another_contact_is_409_and_writes_nothing(tenant, api):
-    first = api.post("/api/v1/contacts/", {"name": "A", "identities": [{"kind": "email", "address": "a@x.fr"}]}, format="json")
+    first = api.post(
+        "/api/v1/contacts/", {"name": "A", "identities": [{"kind": "email", "address": "a@x.fr"}]}, format="json"
+    )
     assert first.status_code == 201
     before = counts()
     resp = api.post(
         "/api/v1/contacts/",
-        {"name": "B", "identities": [{"kind": "phone", "address": "+33612345678"}, {"kind": "email", "address": "A@X.FR"}]},
+        {
+            "name": "B",
+            "identities": [{"kind": "phone", "address": "+33612345678"}, {"kind": "email", "address": "A@X.FR"}],
+        },
         format="json",
     )
     assert resp.status_code == 409

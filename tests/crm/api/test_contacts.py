@@ -8,7 +8,8 @@ from tests.crm.helpers import inbound
 
 def create(api, name, *identities):
     resp = api.post(
-        "/api/v1/contacts/", {"name": name, "identities": [{"kind": k, "address": a} for k, a in identities]},
+        "/api/v1/contacts/",
+        {"name": name, "identities": [{"kind": k, "address": a} for k, a in identities]},
         format="json",
     )
     assert resp.status_code == 201, resp.json()
@@ -77,12 +78,17 @@ def test_timeline_is_newest_first_with_channels_and_paginates(tenant, api, chann
     c = create(api, "A", ("email", "a@x.fr"), ("phone", "+33612345678"))
     t0 = timezone.now() - timedelta(days=1)
     inbound(api, channels["email"], "a@x.fr", "first", occurred_at=t0.isoformat())
-    Event.objects.create(tenant=tenant, contact_id=c["id"], name="purchase", channel_kind="store",
-                         occurred_at=t0 + timedelta(hours=1))
+    Event.objects.create(
+        tenant=tenant, contact_id=c["id"], name="purchase", channel_kind="store", occurred_at=t0 + timedelta(hours=1)
+    )
     inbound(api, channels["sms"], "+33612345678", "third", occurred_at=(t0 + timedelta(hours=2)).isoformat())
     body = api.get(f"/api/v1/contacts/{c['id']}/timeline/").json()
     rows = body["results"]
-    assert [(r["type"], r["channel_kind"]) for r in rows] == [("message", "sms"), ("event", "store"), ("message", "email")]
+    assert [(r["type"], r["channel_kind"]) for r in rows] == [
+        ("message", "sms"),
+        ("event", "store"),
+        ("message", "email"),
+    ]
     assert rows[0]["text"] == "third" and rows[1]["name"] == "purchase"
     page = api.get(f"/api/v1/contacts/{c['id']}/timeline/", {"limit": 2}).json()
     assert len(page["results"]) == 2 and page["next"]

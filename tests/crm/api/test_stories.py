@@ -15,17 +15,33 @@ T0 = timezone.now().replace(microsecond=0) - timedelta(days=1)
 @pytest.fixture
 def customer(tenant):
     return contact_create(
-        tenant=tenant, name="Camille", identities=[
-            {"kind": "email", "address": "Camille@Example.com"}, {"kind": "phone", "address": "06 12 34 56 78"},
+        tenant=tenant,
+        name="Camille",
+        identities=[
+            {"kind": "email", "address": "Camille@Example.com"},
+            {"kind": "phone", "address": "06 12 34 56 78"},
         ],
     )
 
 
 def email_then_sms(api, channels):
-    r1 = inbound(api, channels["email"], "camille@example.com", "my order 4411 is late",
-                 subject="Order 4411", external_id="mail-1", occurred_at=T0.isoformat())
-    r2 = inbound(api, channels["sms"], "+33612345678", "any news?", external_id="SM1",
-                 occurred_at=(T0 + timedelta(hours=2)).isoformat())
+    r1 = inbound(
+        api,
+        channels["email"],
+        "camille@example.com",
+        "my order 4411 is late",
+        subject="Order 4411",
+        external_id="mail-1",
+        occurred_at=T0.isoformat(),
+    )
+    r2 = inbound(
+        api,
+        channels["sms"],
+        "+33612345678",
+        "any news?",
+        external_id="SM1",
+        occurred_at=(T0 + timedelta(hours=2)).isoformat(),
+    )
     assert r1.status_code == 201 and r2.status_code == 201, (r1.json(), r2.json())
     return r1.json(), r2.json()
 
@@ -88,7 +104,9 @@ def test_multichannel_reply_on_other_channel_is_refused(tenant, api, channels, c
     tenant.save()
     first, _ = email_then_sms(api, channels)
     before = Message.objects.count()
-    resp = api.post(f"/api/v1/tickets/{first['ticket']}/reply/", {"text": "Hi", "channel": channels["sms"].pk}, format="json")
+    resp = api.post(
+        f"/api/v1/tickets/{first['ticket']}/reply/", {"text": "Hi", "channel": channels["sms"].pk}, format="json"
+    )
     assert resp.status_code == 400
     assert "channel" in resp.json()["errors"]
     assert Message.objects.count() == before
@@ -117,9 +135,13 @@ def test_crosschannel_reply_allowed_on_any_reachable_channel_but_not_unreachable
     tenant.mode = "crosschannel"
     tenant.save()
     first, _ = email_then_sms(api, channels)
-    ok = api.post(f"/api/v1/tickets/{first['ticket']}/reply/", {"text": "x", "channel": channels["sms"].pk}, format="json")
+    ok = api.post(
+        f"/api/v1/tickets/{first['ticket']}/reply/", {"text": "x", "channel": channels["sms"].pk}, format="json"
+    )
     assert ok.status_code == 202
-    no = api.post(f"/api/v1/tickets/{first['ticket']}/reply/", {"text": "x", "channel": channels["webchat"].pk}, format="json")
+    no = api.post(
+        f"/api/v1/tickets/{first['ticket']}/reply/", {"text": "x", "channel": channels["webchat"].pk}, format="json"
+    )
     assert no.status_code == 400
 
 
@@ -140,12 +162,16 @@ def test_resolved_ticket_reopens_when_customer_writes_again(tenant, api, channel
     assert t["status"] == "resolved" and t["resolved_at"]
 
 
-def test_resolving_sends_a_survey_and_a_rating_reply_is_captured(tenant, api, channels, django_capture_on_commit_callbacks):
+def test_resolving_sends_a_survey_and_a_rating_reply_is_captured(
+    tenant, api, channels, django_capture_on_commit_callbacks
+):
     from crm.models import Event
 
     first = inbound(api, channels["sms"], "+33612345678", "where is my parcel?").json()
     with django_capture_on_commit_callbacks(execute=True):
-        assert api.patch(f"/api/v1/tickets/{first['ticket']}/", {"status": "resolved"}, format="json").status_code == 200
+        assert (
+            api.patch(f"/api/v1/tickets/{first['ticket']}/", {"status": "resolved"}, format="json").status_code == 200
+        )
     surveys = Message.objects.filter(ticket_id=first["ticket"], direction="outbound", metadata__survey=first["ticket"])
     assert surveys.count() == 1 and surveys.get().channel_id == channels["sms"].pk
     # resolving again (reopen, resolve) does not ask twice

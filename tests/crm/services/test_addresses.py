@@ -44,7 +44,9 @@ def test_region_is_used_for_national_numbers():
         normalize_address("phone", "020 7946 0958", region="FR")
 
 
-@pytest.mark.parametrize("kind,address", [("email", "a@"), ("phone", "abc"), ("social", "handle"), ("fax", "1"), ("email", " ")])
+@pytest.mark.parametrize(
+    "kind,address", [("email", "a@"), ("phone", "abc"), ("social", "handle"), ("fax", "1"), ("email", " ")]
+)
 def test_invalid_addresses_raise(kind, address):
     with pytest.raises(ApplicationError):
         normalize_address(kind, address)
