@@ -59,13 +59,14 @@ def _claim(message_id: int) -> tuple[Message, DeliveryAttempt] | None:
     if delivery_sql.enabled():
         now = timezone.now()
         if (claimed := delivery_sql.claim_queued(message_id=message_id, now=now)) is not None:
-            # Only the channel is needed to send; the tenant and the ticket load if a path needs them.
-            message = Message.objects.select_related("channel").get(pk=message_id)
+            # The message and its channel come back with the claim; the tenant and the ticket
+            # load if a path needs them.
+            attempt_id, number, message = claimed
             attempt = DeliveryAttempt(
-                pk=claimed[0],
+                pk=attempt_id,
                 tenant_id=message.tenant_id,
                 message=message,
-                number=claimed[1],
+                number=number,
                 provider=message.channel.provider,
                 started_at=now,
             )
