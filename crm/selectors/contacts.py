@@ -6,7 +6,7 @@ from datetime import datetime
 from django.db.models import Prefetch, QuerySet
 
 from crm.models import Consent, Contact, Event, Identity, Message, Tenant
-from crm.services.addresses import parse_identity_ref
+from crm.services.addresses import channel_kinds_for_identities, parse_identity_ref
 
 from .scoping import get_scoped
 
@@ -65,3 +65,9 @@ def contact_timeline(
     ]
     entries.sort(key=lambda e: (e.occurred_at, e.type == "message", e.id), reverse=True)
     return entries[:limit]
+
+
+def contact_reachable_kinds(*, tenant: Tenant, contact_id: int) -> set[str]:
+    """Channel kinds the contact has an identity for (one query)."""
+    kinds = set(Identity.objects.filter(tenant=tenant, contact_id=contact_id).values_list("kind", flat=True))
+    return channel_kinds_for_identities(kinds)

@@ -11,8 +11,9 @@ from django.utils import timezone
 from crm.errors import ApplicationError
 from crm.models import Channel, Contact, Direction, Event, Identity, Message, MessageStatus, Purpose, Tenant, Ticket
 from crm.policies import policy_for_contact
+from crm.selectors.contacts import contact_reachable_kinds
 
-from .addresses import IDENTITY_KIND_FOR_CHANNEL, channel_kinds_for_identities, normalize_address
+from .addresses import IDENTITY_KIND_FOR_CHANNEL, normalize_address
 from .contacts import contact_create_with_identity, contact_lock_by_identity
 from .tickets import ticket_for_inbound, ticket_touch
 
@@ -139,7 +140,9 @@ def contact_address_for(*, tenant: Tenant, contact: Contact, channel: Channel) -
     )
 
 
-def _reply_channel(*, tenant: Tenant, ticket: Ticket, channel: Channel | None) -> Channel:
+def reply_channel_choose(*, tenant: Tenant, ticket: Ticket, channel: Channel | None = None) -> Channel:
+    """The channel a reply on ``ticket`` goes out on: ``channel`` if the policy allows it (else
+    a 400), or the policy's default (the ticket's, or the customer's latest inbound channel)."""
     policy = policy_for_contact(tenant, ticket.contact_id)
     if channel is None:
         latest = (
@@ -149,10 +152,8 @@ def _reply_channel(*, tenant: Tenant, ticket: Ticket, channel: Channel | None) -
             .first()
         )
         return policy.default_reply_channel(ticket=ticket, latest_inbound=latest.channel if latest else None)
-    kinds = set(Identity.objects.filter(tenant=tenant, contact_id=ticket.contact_id).values_list("kind", flat=True))
-    if not policy.reply_channel_allowed(
-        ticket=ticket, channel=channel, reachable_kinds=channel_kinds_for_identities(kinds)
-    ):
+    reachable = contact_reachable_kinds(tenant=tenant, contact_id=ticket.contact_id)
+    if not policy.reply_channel_allowed(ticket=ticket, channel=channel, reachable_kinds=reachable):
         raise ApplicationError(
             f"Under the {policy.key} policy this ticket cannot be answered on channel {channel.pk}.",
             {"channel": [f"not allowed by the {policy.key} policy"]},
@@ -174,7 +175,7 @@ def ticket_reply(
     """Queue an agent reply on the channel the policy allows; delivery runs after commit."""
     if not text or not text.strip():
         raise ApplicationError("A reply needs a text.", {"text": ["this field is required"]})
-    channel = _reply_channel(tenant=tenant, ticket=ticket, channel=channel)
+    channel = reply_channel_choose(tenant=tenant, ticket=ticket, channel=channel)
     if not channel.enabled:
         raise ApplicationError("This channel is disabled.", {"channel": ["channel disabled"]})
     at = at or timezone.now()

@@ -13,11 +13,10 @@ from datetime import datetime, timedelta
 
 from django.db import transaction
 
-from crm.models import Channel, Event, Message, Purpose, Tenant, Ticket, TicketStatus
-from crm.policies import policy_for_contact
+from crm.models import Event, Message, Purpose, Tenant, Ticket, TicketStatus
 
 from .events import event_record
-from .messages import outbound_create
+from .messages import outbound_create, reply_channel_choose
 from .tickets import ticket_update
 
 CSAT_EVENT = "csat.rating"
@@ -32,17 +31,6 @@ def survey_rating(text: str) -> int | None:
     return int(match.group(1)) if match else None
 
 
-def _survey_channel(tenant: Tenant, ticket: Ticket) -> Channel:
-    latest = (
-        Message.objects.filter(tenant=tenant, contact_id=ticket.contact_id, direction="inbound")
-        .select_related("channel")
-        .order_by("-occurred_at", "-pk")
-        .first()
-    )
-    policy = policy_for_contact(tenant, ticket.contact_id)
-    return policy.default_reply_channel(ticket=ticket, latest_inbound=latest.channel if latest else None)
-
-
 @transaction.atomic
 def survey_send(*, tenant: Tenant, ticket: Ticket, at: datetime) -> Message | None:
     """Ask for a rating of a resolved ticket, once, on the channel the policy replies on."""
@@ -50,7 +38,7 @@ def survey_send(*, tenant: Tenant, ticket: Ticket, at: datetime) -> Message | No
         return None
     if Message.objects.filter(tenant=tenant, ticket=ticket, metadata__survey=ticket.pk).exists():
         return None
-    channel = _survey_channel(tenant, ticket)
+    channel = reply_channel_choose(tenant=tenant, ticket=ticket)
     if not channel.enabled:
         return None
     return outbound_create(

@@ -13,8 +13,8 @@ from django.utils.translation import gettext_lazy as _
 from crm.models import Channel, Contact, Event, Identity, Membership, Message, Mode, Tenant, Ticket, TicketStatus
 from crm.policies import policy_for_contact
 from crm.policies.registry import HOLDOUT, TREATMENT, effective_mode, experiment_cohort
+from crm.selectors.contacts import contact_reachable_kinds
 from crm.selectors.tickets import TicketContext, ticket_list
-from crm.services.addresses import channel_kinds_for_identities
 
 INBOX_PAGE_SIZE = 25
 ACTIVE = "active"
@@ -47,10 +47,7 @@ def tenant_channels(*, tenant: Tenant) -> list[Channel]:
 def reply_channels(*, tenant: Tenant, ticket: Ticket) -> list[Channel]:
     """The enabled channels the contact's policy allows a reply on, for the reply form."""
     policy = policy_for_contact(tenant, ticket.contact_id)
-    identity_kinds = set(
-        Identity.objects.filter(tenant=tenant, contact_id=ticket.contact_id).values_list("kind", flat=True)
-    )
-    reachable = channel_kinds_for_identities(identity_kinds)
+    reachable = contact_reachable_kinds(tenant=tenant, contact_id=ticket.contact_id)
     candidates = Channel.objects.filter(tenant=tenant, enabled=True).order_by("kind", "pk")
     return [c for c in candidates if policy.reply_channel_allowed(ticket=ticket, channel=c, reachable_kinds=reachable)]
 
