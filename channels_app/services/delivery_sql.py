@@ -16,24 +16,11 @@ from django.db import connection
 
 from channels_app.models import AttemptOutcome, DeliveryAttempt, StatusReceipt
 from crm.models import Channel, Direction, Message, MessageStatus
+from crm.sql import columns, instance
 
 
 def enabled() -> bool:
     return connection.vendor == "postgresql"
-
-
-def _columns(model, alias: str) -> str:
-    return ", ".join(f'{alias}."{f.column}"' for f in model._meta.concrete_fields)
-
-
-def _instance(model, values):
-    """A model instance from a row of ``_columns(model)``, converted as the ORM would."""
-    fields = model._meta.concrete_fields
-    converted = [
-        f.from_db_value(v, None, connection) if hasattr(f, "from_db_value") else v
-        for f, v in zip(fields, values, strict=True)
-    ]
-    return model.from_db(connection.alias, [f.attname for f in fields], converted)
 
 
 def claim_queued(*, message_id: int, now: datetime) -> tuple[int, int, Message] | None:
@@ -52,7 +39,7 @@ def claim_queued(*, message_id: int, now: datetime) -> tuple[int, int, Message] 
             FROM claimed JOIN {channel_table} ch ON ch.id = claimed.channel_id
             RETURNING id, number
         )
-        SELECT attempt.id, attempt.number, {_columns(Message, "claimed")}, {_columns(Channel, "ch")}
+        SELECT attempt.id, attempt.number, {columns(Message, "claimed")}, {columns(Channel, "ch")}
         FROM attempt, claimed JOIN {channel_table} ch ON ch.id = claimed.channel_id
     """
     params = [
@@ -69,8 +56,8 @@ def claim_queued(*, message_id: int, now: datetime) -> tuple[int, int, Message] 
     if row is None:
         return None
     split = 2 + len(Message._meta.concrete_fields)
-    message = _instance(Message, row[2:split])
-    message.channel = _instance(Channel, row[split:])
+    message = instance(Message, row[2:split])
+    message.channel = instance(Channel, row[split:])
     return row[0], row[1], message
 
 

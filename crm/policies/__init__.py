@@ -1,4 +1,12 @@
 from .base import Policy
-from .registry import effective_mode, experiment_cohort, policy_for_contact, policy_for_mode, registry
+from .registry import effective_mode, experiment_cohort, policy_for_contact, policy_for_mode, registry, tenant_policy
 
-__all__ = ["Policy", "effective_mode", "experiment_cohort", "policy_for_contact", "policy_for_mode", "registry"]
+__all__ = [
+    "Policy",
+    "effective_mode",
+    "experiment_cohort",
+    "policy_for_contact",
+    "policy_for_mode",
+    "registry",
+    "tenant_policy",
+]

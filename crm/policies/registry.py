@@ -58,6 +58,11 @@ def policy_for_mode(mode: str) -> Policy:
     return registry.get(mode)
 
 
+def tenant_policy(tenant: Tenant) -> Policy | None:
+    """The policy of every contact of ``tenant``; ``None`` while an experiment splits them."""
+    return None if tenant.experiment_holdout_percent is not None else registry.get(tenant.mode)
+
+
 def policy_for_contact(tenant: Tenant, contact_id: int) -> Policy:
     return registry.get(effective_mode(tenant, contact_id))
 

@@ -16,7 +16,7 @@ def get_scoped(queryset: QuerySet[M], *, tenant, pk) -> M:
         pk = int(pk)
     except (TypeError, ValueError):
         raise NotFoundError(f"No such {queryset.model._meta.verbose_name}.") from None
-    obj = queryset.filter(tenant=tenant, pk=pk).first()
-    if obj is None:
-        raise NotFoundError(f"No such {queryset.model._meta.verbose_name}.")
-    return obj
+    try:
+        return queryset.get(tenant=tenant, pk=pk)
+    except queryset.model.DoesNotExist:
+        raise NotFoundError(f"No such {queryset.model._meta.verbose_name}.") from None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -10,9 +11,10 @@ from django.utils import timezone
 
 from crm.errors import ApplicationError
 from crm.models import Channel, Contact, Direction, Event, Identity, Message, MessageStatus, Purpose, Tenant, Ticket
-from crm.policies import policy_for_contact
+from crm.policies import Policy, policy_for_contact, tenant_policy
 from crm.selectors.contacts import contact_reachable_kinds
 
+from . import ingest_sql
 from .addresses import IDENTITY_KIND_FOR_CHANNEL, normalize_address
 from .contacts import contact_create_with_identity, contact_lock_by_identity
 from .tickets import ticket_for_inbound, ticket_touch
@@ -71,6 +73,8 @@ def message_ingest(*, tenant: Tenant, inbound: InboundMessage) -> IngestResult:
 
 def _ingest_once(*, tenant: Tenant, inbound: InboundMessage, kind: str, address: str) -> IngestResult:
     try:
+        if (policy := _single_statement_policy(tenant, inbound)) is not None:
+            return _ingest_single_statement(tenant=tenant, inbound=inbound, kind=kind, address=address, policy=policy)
         with transaction.atomic():
             return _ingest_locked(tenant=tenant, inbound=inbound, kind=kind, address=address)
     except IntegrityError:
@@ -81,6 +85,49 @@ def _ingest_once(*, tenant: Tenant, inbound: InboundMessage, kind: str, address:
         if (existing := _existing(tenant, inbound.channel, inbound.external_id)) is None:
             raise
         return IngestResult(existing, True)
+
+
+def _single_statement_policy(tenant: Tenant, inbound: InboundMessage) -> Policy | None:
+    """The policy when this message can be stored by ``ingest_sql`` (PostgreSQL, one policy for
+    every contact, no threading hint, not a survey rating); ``None`` for the ORM form."""
+    from .surveys import survey_rating  # surveys send through this module
+
+    if not ingest_sql.enabled() or inbound.thread_ticket_id is not None or survey_rating(inbound.text) is not None:
+        return None
+    return tenant_policy(tenant)
+
+
+def _ingest_single_statement(
+    *, tenant: Tenant, inbound: InboundMessage, kind: str, address: str, policy: Policy
+) -> IngestResult:
+    message = _inbound_message(tenant=tenant, inbound=inbound, address=address)
+    # Atomic by itself in autocommit; inside a caller's transaction, a savepoint keeps a
+    # refused message from aborting it.
+    with transaction.atomic() if transaction.get_connection().in_atomic_block else nullcontext():
+        ingest_sql.message_store(
+            tenant=tenant, policy=policy, kind=kind, address=address, name=inbound.profile_name[:200], message=message
+        )
+    return IngestResult(message, False)
+
+
+def _inbound_message(*, tenant: Tenant, inbound: InboundMessage, address: str, **relations) -> Message:
+    """The unsaved message ``inbound`` is stored as (``relations``: its contact and ticket)."""
+    return Message(
+        tenant=tenant,
+        channel=inbound.channel,
+        direction=Direction.INBOUND,
+        purpose=Purpose.CONVERSATION,
+        status=MessageStatus.RECEIVED,
+        text=inbound.text,
+        subject=inbound.subject[:998],
+        from_address=address,
+        to_address=inbound.to_address[:320],
+        external_id=inbound.external_id or None,
+        in_reply_to=inbound.in_reply_to[:998],
+        metadata=inbound.metadata,
+        occurred_at=inbound.occurred_at or timezone.now(),
+        **relations,
+    )
 
 
 def _ingest_locked(*, tenant: Tenant, inbound: InboundMessage, kind: str, address: str) -> IngestResult:
@@ -95,36 +142,21 @@ def _ingest_locked(*, tenant: Tenant, inbound: InboundMessage, kind: str, addres
         contact, created = contact_create_with_identity(tenant=tenant, kind=kind, address=address, name=name), True
     if name and not contact.name:
         Contact.objects.filter(pk=contact.pk).update(name=name)
-    occurred_at = inbound.occurred_at or timezone.now()
+    message = _inbound_message(tenant=tenant, inbound=inbound, address=address, contact=contact)
     ticket, opened = ticket_for_inbound(
         tenant=tenant,
         policy=policy_for_contact(tenant, contact.pk),
         contact=contact,
         channel=channel,
-        occurred_at=occurred_at,
+        occurred_at=message.occurred_at,
         subject=inbound.subject or inbound.text[:80],
         thread_ticket_id=inbound.thread_ticket_id,
         contact_is_new=created,
     )
-    message = Message.objects.create(
-        tenant=tenant,
-        contact=contact,
-        ticket=ticket,
-        channel=channel,
-        direction=Direction.INBOUND,
-        purpose=Purpose.CONVERSATION,
-        status=MessageStatus.RECEIVED,
-        text=inbound.text,
-        subject=inbound.subject[:998],
-        from_address=address,
-        to_address=inbound.to_address[:320],
-        external_id=inbound.external_id or None,
-        in_reply_to=inbound.in_reply_to[:998],
-        metadata=inbound.metadata,
-        occurred_at=occurred_at,
-    )
+    message.ticket = ticket
+    message.save(force_insert=True)
     if not opened:  # a ticket opened for this message already has its channel and time
-        ticket_touch(ticket=ticket, channel=channel, at=occurred_at, inbound=True)
+        ticket_touch(ticket=ticket, channel=channel, at=message.occurred_at, inbound=True)
     from .surveys import survey_reply_capture  # surveys send through this module
 
     return IngestResult(message, False, survey_reply_capture(message=message))

@@ -1,0 +1,84 @@
+"""Helpers for the few hand-written PostgreSQL statements of the hot paths.
+
+They keep those statements tied to the models: columns are listed from the model's fields,
+rows are turned into instances as the ORM would, and the values of an insert come from an
+unsaved instance through each field's own ``pre_save`` and ``get_db_prep_save`` (defaults,
+``auto_now`` stamps and JSON adaptation exactly as ``Model.save()`` writes them).
+"""
+
+from __future__ import annotations
+
+import functools
+from typing import NamedTuple
+
+from django.db import connection
+
+
+def columns(model, alias: str) -> str:
+    """``alias."col", ...`` for every concrete field of ``model``, in field order."""
+    return ", ".join(f'{alias}."{f.column}"' for f in model._meta.concrete_fields)
+
+
+def instance(model, values):
+    """A model instance from a row of ``columns(model)``, converted as the ORM would."""
+    fields = model._meta.concrete_fields
+    converted = [
+        f.from_db_value(v, None, connection) if hasattr(f, "from_db_value") else v
+        for f, v in zip(fields, values, strict=True)
+    ]
+    return model.from_db(connection.alias, [f.attname for f in fields], converted)
+
+
+class Shape(NamedTuple):
+    """The column list and the placeholder list of an ``Insert``: fixed per model."""
+
+    columns: str
+    values: str
+
+
+class Insert:
+    """The columns, typed placeholders and parameters that insert the unsaved ``obj`` as
+    ``save()`` would, for ``INSERT INTO t (<columns>) SELECT <values>, ...``.
+
+    The primary key and the fields named in ``exclude`` (by attname) are left out: the
+    statement supplies them. ``shared`` maps fields to parameters the statement already has
+    (``(("tenant_id", "tenant"),)``): their values are the statement's, not ``obj``'s. Placeholders are ``%(<prefix><n>)s`` cast to the column's type
+    (a ``NULL`` in a ``SELECT`` list has none), so ``shape`` depends on the model alone; text
+    columns are cast to ``text``, never to a length that would truncate.
+    """
+
+    def __init__(self, obj, *, prefix: str, exclude: tuple[str, ...] = (), shared: tuple[tuple[str, str], ...] = ()):
+        fields, names, self.shape = _insert_plan(type(obj), prefix, exclude, shared)
+        self.params = {
+            name: field.get_db_prep_save(field.pre_save(obj, True), connection)
+            for name, field in zip(names, fields, strict=True)
+        }
+
+
+@functools.cache
+def _insert_plan(model, prefix: str, exclude: tuple[str, ...], shared: tuple[tuple[str, str], ...]):
+    """``(fields with a parameter of their own, their parameter names, shape)``; a field named
+    in ``shared`` (``(attname, parameter)`` pairs) takes the statement's own parameter."""
+    reuse = dict(shared)
+    inserted = [f for f in model._meta.concrete_fields if not f.primary_key and f.attname not in exclude]
+    fields = [f for f in inserted if f.attname not in reuse]
+    names = {f.attname: f"{prefix}{i}" for i, f in enumerate(fields)}
+    shape = Shape(
+        ", ".join(f'"{f.column}"' for f in inserted),
+        ", ".join(f"%({reuse.get(f.attname) or names[f.attname]})s::{_cast(f)}" for f in inserted),
+    )
+    return fields, [names[f.attname] for f in fields], shape
+
+
+def _cast(field) -> str:
+    if field.get_internal_type() in ("CharField", "TextField", "EmailField", "SlugField"):
+        return "text"
+    return field.cast_db_type(connection)
+
+
+def mark_saved(obj, pk: int):
+    """``obj``, inserted by a hand-written statement, now behaves as the ORM's saved one."""
+    obj.pk = pk
+    obj._state.adding = False
+    obj._state.db = connection.alias
+    return obj
