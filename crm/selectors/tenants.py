@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.db.models import QuerySet
 
-from crm.errors import ApplicationError, NotFoundError
+from crm.errors import ApplicationError
 from crm.models import Channel, ModeChange, Tenant
 
 from .scoping import get_scoped
@@ -22,8 +22,21 @@ def channel_get(*, tenant: Tenant, pk) -> Channel:
 
 
 def channel_from_input(*, tenant: Tenant, pk, field: str = "channel") -> Channel:
-    """A channel named in a request body: an unknown or foreign id is a 400 on that field."""
+    """A channel named in a request body: an unknown or foreign id is a 400 on that field.
+
+    Every pushed inbound message names its channel, so this lookup is a written statement
+    (``Manager.raw``, converted as the ORM converts): compiling the equivalent queryset costs
+    the request more than the database does."""
     try:
-        return channel_get(tenant=tenant, pk=pk)
-    except NotFoundError:
-        raise ApplicationError(f"Unknown channel {pk!r}.", {field: ["unknown channel"]}) from None
+        pk = int(pk)
+    except (TypeError, ValueError):
+        pk = None
+    found = None
+    if pk is not None and 0 < pk < 2**63:  # beyond, no row can match (and the column is a bigint)
+        found = next(iter(Channel.objects.raw(_CHANNEL_BY_ID, [pk, tenant.pk])), None)
+    if found is None:
+        raise ApplicationError(f"Unknown channel {pk!r}.", {field: ["unknown channel"]})
+    return found
+
+
+_CHANNEL_BY_ID = f"SELECT * FROM {Channel._meta.db_table} WHERE id = %s AND tenant_id = %s"

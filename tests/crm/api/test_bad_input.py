@@ -19,6 +19,8 @@ def post_raw(api, url, body, content_type="application/json"):
     [
         ({"from": "+33612345678", "text": "hi"}, "channel"),
         ({"channel": 999999, "from": "+33612345678", "text": "hi"}, "channel"),
+        ({"channel": 10**25, "from": "+33612345678", "text": "hi"}, "channel"),  # beyond a bigint
+        ({"channel": -1, "from": "+33612345678", "text": "hi"}, "channel"),
         ({"channel": "abc", "from": "+33612345678", "text": "hi"}, "channel"),
         ("SMS", "from"),  # missing sender (placeholder replaced below)
         ("SMS+invalid-phone", "from"),
