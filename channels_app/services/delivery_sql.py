@@ -15,7 +15,7 @@ from datetime import datetime
 from django.db import connection
 
 from channels_app.models import AttemptOutcome, DeliveryAttempt, StatusReceipt
-from crm.models import Channel, Direction, Message, MessageStatus
+from crm.models import Channel, Message, MessageStatus
 from crm.sql import columns, instance
 
 
@@ -25,12 +25,15 @@ def enabled() -> bool:
 
 def claim_queued(*, message_id: int, now: datetime) -> tuple[int, int, Message] | None:
     """``(attempt id, attempt number, message with its channel)`` if this call moved the
-    message from queued to sending; the message comes back with the claim (no second query)."""
+    message from queued to sending; the message comes back with the claim (no second query).
+
+    Found by primary key alone: a queued status names an outbound message (a constraint of the
+    table), and not stating the direction keeps the outbox index out of the plan."""
     message_table, channel_table = Message._meta.db_table, Channel._meta.db_table
     sql = f"""
         WITH claimed AS (
             UPDATE {message_table} SET status = %s, attempts = attempts + 1
-            WHERE id = %s AND direction = %s AND status = %s
+            WHERE id = %s AND status = %s
             RETURNING *
         ), attempt AS (
             INSERT INTO {DeliveryAttempt._meta.db_table}
@@ -45,7 +48,6 @@ def claim_queued(*, message_id: int, now: datetime) -> tuple[int, int, Message] 
     params = [
         MessageStatus.SENDING,
         message_id,
-        Direction.OUTBOUND,
         MessageStatus.QUEUED,
         AttemptOutcome.IN_FLIGHT,
         now,

@@ -83,7 +83,7 @@ def _claim_orm(message_id: int) -> tuple[Message, DeliveryAttempt] | None:
     """
     message = (
         Message.objects.select_related("channel", "tenant", "ticket")
-        .filter(pk=message_id, direction=Direction.OUTBOUND, status__in=[MessageStatus.QUEUED, MessageStatus.SENDING])
+        .filter(pk=message_id, status__in=[MessageStatus.QUEUED, MessageStatus.SENDING])  # outbound by constraint
         .first()
     )
     if message is None:

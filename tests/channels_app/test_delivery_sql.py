@@ -1,8 +1,11 @@
 """The PostgreSQL claim returns the message and its channel exactly as the ORM loads them."""
 
 import pytest
+from django.db import IntegrityError, connection, transaction
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from channels_app.models import DeliveryAttempt
 from channels_app.services import delivery_sql
 from crm.models import Channel, Message
 from tests.factories import ChannelFactory, ContactFactory
@@ -36,3 +39,52 @@ def test_claim_returns_the_message_and_channel_as_stored(tenant):
     assert claimed._state.adding is False
     # a second claim finds nothing to claim
     assert delivery_sql.claim_queued(message_id=message.pk, now=timezone.now()) is None
+
+
+@pytest.mark.django_db(transaction=True)
+def test_claim_and_record_find_the_message_by_primary_key_whatever_the_backlog(tenant):
+    """Statistics taken while the outbox was empty say a queued message is rare; a backlog then
+    builds (an outage of the broker). Each delivery statement must still read its one row by
+    primary key, not scan the backlog through the outbox index (a cost growing with it)."""
+    channel = ChannelFactory(tenant=tenant, kind="webchat", provider="webhook", credentials={"secret": "s"})
+    contact = ContactFactory(tenant=tenant)
+    now = timezone.now()
+
+    def outbound(status, n):
+        return Message.objects.bulk_create(
+            Message(
+                tenant=tenant, contact=contact, channel=channel, direction="outbound", status=status, occurred_at=now
+            )
+            for _ in range(n)
+        )
+
+    outbound("sent", 2000)
+    with connection.cursor() as cursor:
+        cursor.execute(f"ANALYZE {Message._meta.db_table}")
+    backlog = outbound("queued", 500)
+    with CaptureQueriesContext(connection) as claim:
+        claimed = delivery_sql.claim_queued(message_id=backlog[-1].pk, now=now)
+    attempt = DeliveryAttempt.objects.get(pk=claimed[0])
+    fields = {"sent_at": now, "external_id": "x-1", "metadata": {}}
+    with CaptureQueriesContext(connection) as record:
+        delivery_sql.record_sent(message=claimed[2], attempt=attempt, fields=fields, now=now)
+    for statement in (claim.captured_queries[-1]["sql"], record.captured_queries[-1]["sql"]):
+        with connection.cursor() as cursor:
+            cursor.execute("EXPLAIN " + statement)
+            plan = "\n".join(row[0] for row in cursor.fetchall())
+        assert "message_outbox_idx" not in plan and "crm_message_pkey" in plan, plan
+
+
+@pytest.mark.django_db
+def test_only_an_outbound_message_can_wait_in_the_outbox(tenant):
+    channel = ChannelFactory(tenant=tenant, kind="sms")
+    contact = ContactFactory(tenant=tenant)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Message.objects.create(
+            tenant=tenant,
+            contact=contact,
+            channel=channel,
+            direction="inbound",
+            status="queued",
+            occurred_at=timezone.now(),
+        )
