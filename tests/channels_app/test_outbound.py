@@ -4,6 +4,7 @@ permanent failures, a task run twice, an abandoned claim, consent, fallback, the
 from __future__ import annotations
 
 import json
+import threading
 from datetime import timedelta
 
 import pytest
@@ -94,6 +95,39 @@ def test_connection_refused_is_retried(tenant, contact):
         outbound_deliver(message_id=message.pk)
     message.refresh_from_db()
     assert message.status == MessageStatus.QUEUED and outcomes(message) == [AttemptOutcome.RETRY]
+
+
+@override_settings(CHANNELS_SEND_TIMEOUT=0.3)
+def test_a_receiver_that_does_not_answer_in_time_is_retried(tenant, contact):
+    hold = threading.Event()
+    with Sink(hold=hold) as sink:
+        message = queue(tenant, contact, webhook_channel(tenant, sink.url))
+        with pytest.raises(Exception, match="timeout"):
+            outbound_deliver(message_id=message.pk)
+        hold.set()
+    message.refresh_from_db()
+    assert message.status == MessageStatus.QUEUED and outcomes(message) == [AttemptOutcome.RETRY]
+    assert DeliveryAttempt.objects.get(message=message).error == "timeout"
+
+
+def test_an_environment_proxy_carries_the_delivery_unless_the_host_is_exempt(tenant, contact, monkeypatch):
+    """As with any HTTP client of the platform: HTTP_PROXY applies, NO_PROXY exempts."""
+    from channels_app.adapters import generic_signed
+
+    with Sink() as proxy, Sink() as receiver:
+        monkeypatch.setenv("HTTP_PROXY", proxy.url.rsplit("/", 1)[0])
+        monkeypatch.setenv("NO_PROXY", "localhost")
+        generic_signed._proxy.cache_clear()
+        try:
+            outbound_deliver(message_id=queue(tenant, contact, webhook_channel(tenant, receiver.url)).pk)
+            # the proxy received the request for the receiver's absolute URL
+            assert len(proxy.requests) == 1 and not receiver.requests
+            monkeypatch.setenv("NO_PROXY", "127.0.0.1")
+            generic_signed._proxy.cache_clear()
+            outbound_deliver(message_id=queue(tenant, contact, webhook_channel(tenant, receiver.url)).pk)
+            assert len(receiver.requests) == 1 and len(proxy.requests) == 1
+        finally:
+            generic_signed._proxy.cache_clear()
 
 
 def test_delivery_run_twice_sends_once(tenant, contact):
