@@ -24,7 +24,7 @@ from bench.machine import describe
 RESULTS = Path(bench.__file__).absolute().parent / "results"
 ROOT = RESULTS.parent.parent
 #: modules of the package that support benchmarks but are not benchmarks themselves
-SUPPORT = {"loadgen", "machine", "server", "settings", "urls", "floor"}
+SUPPORT = {"loadgen", "machine", "server", "settings", "sink", "urls", "floor"}
 #: the order benchmarks run in; any other benchmark module found runs after these
 PREFERRED = ["ingest", "outbound", "journeys", "replay"]
 

@@ -1,5 +1,6 @@
 """Outbound delivery throughput: one Celery worker (concurrency 2) delivering through the
-``webhook`` provider to a local HTTP sink, against a bare no-op task on the same worker.
+``webhook`` provider to a local HTTP receiver (``bench.sink``, a process of its own), against
+a bare no-op task on the same worker.
 
 Both phases publish the same number of tasks from this process and wait until all are done:
 
@@ -26,9 +27,8 @@ import os
 import subprocess
 import sys
 import tempfile
-import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from contextlib import contextmanager
 from pathlib import Path
 
 from celery import shared_task
@@ -49,20 +49,16 @@ def noop() -> None:
     _redis.incr(COUNTER_KEY)
 
 
-class _Sink(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"  # keep-alive, as a real receiver
-    wbufsize = 64 * 1024  # headers and body in one segment (no delayed-ACK stall)
-
-    def do_POST(self):
-        self.rfile.read(int(self.headers.get("Content-Length", 0)))
-        self.send_response(200)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", "2")
-        self.end_headers()
-        self.wfile.write(b"{}")
-
-    def log_message(self, *args):
-        pass
+@contextmanager
+def _sink():
+    """The receiver in a process of its own (``bench.sink``); yields its URL."""
+    process = subprocess.Popen([sys.executable, "-m", "bench.sink"], cwd=ROOT, stdout=subprocess.PIPE, text=True)
+    try:
+        port = int(process.stdout.readline())
+        yield f"http://127.0.0.1:{port}/sink"
+    finally:
+        process.terminate()
+        process.wait(10)
 
 
 def _environment() -> dict[str, str]:
@@ -107,6 +103,10 @@ def _start_worker(env: dict[str, str]) -> tuple[subprocess.Popen, Path]:
         "-n",
         f"bench-outbound-{os.getpid()}@%h",
     ]
+    if pool := os.environ.get("BENCH_OUTBOUND_POOL"):
+        cmd += ["--pool", pool]
+    if optimization := os.environ.get("BENCH_OUTBOUND_OPTIMIZATION"):
+        cmd += ["-O", optimization]
     if prefetch := os.environ.get("BENCH_OUTBOUND_PREFETCH"):  # an experiment; default: the settings'
         cmd += ["--prefetch-multiplier", prefetch]
     with log.open("wb") as out:
@@ -217,16 +217,13 @@ def run() -> dict:
     import django
 
     django.setup()
-    sink = ThreadingHTTPServer(("127.0.0.1", 0), _Sink)
-    sink.daemon_threads = True
-    threading.Thread(target=sink.serve_forever, daemon=True).start()
     worker, log = _start_worker(env)
     try:
-        figures = _measure(tasks, rounds, *_setup(f"http://127.0.0.1:{sink.server_port}/sink"))
+        with _sink() as sink_url:
+            figures = _measure(tasks, rounds, *_setup(sink_url))
     finally:
         worker.terminate()
         worker.wait(30)
-        sink.shutdown()
         log.unlink(missing_ok=True)
     return {
         "name": "outbound",
@@ -234,7 +231,7 @@ def run() -> dict:
         "prefetch_multiplier": os.environ.get("BENCH_OUTBOUND_PREFETCH", "settings"),
         "rounds": rounds,
         "worker_concurrency": 2,
-        "provider": "webhook (signed POST to a loopback HTTP sink)",
+        "provider": "webhook (signed POST to a loopback HTTP receiver in its own process)",
         **figures,
         "target": TARGET_RATIO,
         "meets_target": figures["ratio"] >= TARGET_RATIO,
