@@ -17,7 +17,10 @@ least 50% of the no-op rate.
 ``BENCH_OUTBOUND_DATABASE_URL`` (default ``postgres://postgres@127.0.0.1:5432/crm_bench_outbound``,
 recreated), ``BENCH_OUTBOUND_BROKER_URL`` (default ``redis://127.0.0.1:6379/1``),
 ``BENCH_OUTBOUND_TASKS`` (tasks per round, 400), ``BENCH_OUTBOUND_ROUNDS`` (4), ``BENCH_QUICK``,
-``BENCH_OUTBOUND_PREFETCH`` (worker prefetch multiplier, default the settings' value).
+``BENCH_OUTBOUND_PREFETCH`` (worker prefetch multiplier, default the settings' value),
+``BENCH_OUTBOUND_POOL`` and ``BENCH_OUTBOUND_OPTIMIZATION`` (the worker's ``--pool`` and ``-O``),
+``BENCH_OUTBOUND_PARTS`` (e.g. ``claim,record``: also measure tasks doing only those parts of a
+delivery, against the no-op again, to see what each part costs the rate).
 """
 
 from __future__ import annotations
@@ -47,6 +50,36 @@ def noop() -> None:
 
         _redis = redis.Redis.from_url(os.environ["CELERY_BROKER_URL"])
     _redis.incr(COUNTER_KEY)
+
+
+@shared_task(name="bench.delivery_parts", ignore_result=True, acks_late=True)
+def delivery_parts(message_id: int, parts: list[str]) -> None:
+    """Only the named parts of a delivery (``claim``, ``send``, ``record``), then the no-op's
+    count: what each part costs the worker's rate (``BENCH_OUTBOUND_PARTS``)."""
+    from django.utils import timezone
+
+    from channels_app.adapters.registry import registry
+    from channels_app.models import DeliveryAttempt
+    from channels_app.services import delivery_sql
+    from crm.models import Channel, Message
+
+    now = timezone.now()
+    if "claim" in parts:
+        attempt_id, number, message = delivery_sql.claim_queued(message_id=message_id, now=now)
+    else:  # no database round trip: the channel is read once per worker process
+        if not _channel:
+            _channel.append(Channel.objects.get(name="bench"))
+        message = Message(pk=message_id, channel=_channel[0], to_address="bench-visitor", text="bench message")
+    if "send" in parts:
+        registry.get(message.channel.provider).send(channel=message.channel, message=message)
+    if "record" in parts:
+        fields = {"sent_at": now, "external_id": f"bench-{message_id}", "metadata": {}}
+        attempt = DeliveryAttempt(pk=attempt_id, number=number)
+        delivery_sql.record_sent(message=message, attempt=attempt, fields=fields, now=now)
+    noop()
+
+
+_channel: list = []
 
 
 @contextmanager
@@ -163,6 +196,15 @@ def _round_noop(r, n: int) -> float:
     return time.perf_counter() - started
 
 
+def _round_parts(r, ids: list[int], parts: list[str]) -> float:
+    r.set(COUNTER_KEY, 0)
+    started = time.perf_counter()
+    for pk in ids:
+        delivery_parts.delay(pk, parts)
+    _wait(lambda: int(r.get(COUNTER_KEY) or 0) >= len(ids), 600, "the partial deliveries")
+    return time.perf_counter() - started
+
+
 def _round_outbound(ids: list[int]) -> float:
     from channels_app.tasks import outbound_message_deliver
     from crm.models import Message, MessageStatus
@@ -196,11 +238,23 @@ def _measure(tasks: int, rounds: int, tenant, contact, channel) -> dict:
             else:
                 time_outbound += _round_outbound(_queued(tenant, contact, channel, tasks))
     noop_rate, outbound_rate = tasks * rounds / time_noop, tasks * rounds / time_outbound
-    return {
+    figures = {
         "noop_per_s": round(noop_rate, 1),
         "outbound_per_s": round(outbound_rate, 1),
         "ratio": round(outbound_rate / noop_rate, 3),
     }
+    if parts := [p for p in os.environ.get("BENCH_OUTBOUND_PARTS", "").split(",") if p]:
+        # An experiment: only these parts of a delivery, rounds alternating with the no-op's.
+        time_parts, time_noop = 0.0, 0.0
+        for _ in range(rounds):
+            time_parts += _round_parts(r, _queued(tenant, contact, channel, tasks), parts)
+            time_noop += _round_noop(r, tasks)
+        figures["parts"] = {
+            "parts": parts,
+            "per_s": round(tasks * rounds / time_parts, 1),
+            "noop_per_s": round(tasks * rounds / time_noop, 1),
+        }
+    return figures
 
 
 def run() -> dict:
