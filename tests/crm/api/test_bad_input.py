@@ -140,3 +140,42 @@ def test_throttled_key_gets_429(tenant, api, settings):
     codes = [api.get("/api/v1/tenant/").status_code for _ in range(4)]
     cache.clear()
     assert codes == [200, 200, 200, 429]
+
+
+def test_the_throttle_window_resets_and_says_when(tenant, api, settings, monkeypatch):
+    from django.core.cache import cache
+
+    from crm.api import throttling
+
+    settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": {"api_key": "2/min"}}
+    cache.clear()
+    clock = [600.0 * 60 + 15]  # 15 s into a minute
+    monkeypatch.setattr(throttling.time, "time", lambda: clock[0])
+    codes = [api.get("/api/v1/tenant/").status_code for _ in range(3)]
+    refused = api.get("/api/v1/tenant/")
+    assert codes == [200, 200, 429] and refused.status_code == 429
+    assert refused["Retry-After"] == "45"
+    clock[0] += 45  # the next minute
+    assert api.get("/api/v1/tenant/").status_code == 200
+    cache.clear()
+
+
+@pytest.mark.parametrize("rate", ["ten/min", "10/fortnight", "10"])
+def test_a_misconfigured_throttle_rate_is_an_error_that_names_it(rate):
+    from django.core.exceptions import ImproperlyConfigured
+
+    from crm.api.throttling import parse_rate
+
+    with pytest.raises(ImproperlyConfigured, match="Invalid throttle rate"):
+        parse_rate(rate)
+
+
+@pytest.mark.parametrize(
+    "rate,expected", [("6000/min", (6000, 60)), ("5/s", (5, 1)), ("100/hour", (100, 3600)), ("1/day", (1, 86400))]
+)
+def test_throttle_rates_read_as_drf_reads_them(rate, expected):
+    from rest_framework.throttling import SimpleRateThrottle
+
+    from crm.api.throttling import parse_rate
+
+    assert parse_rate(rate) == expected == SimpleRateThrottle.parse_rate(None, rate)
