@@ -22,7 +22,10 @@ class AttemptOutcome(models.TextChoices):
 class DeliveryAttempt(TenantOwned):
     """One try at handing an outbound message to its provider."""
 
-    message = models.ForeignKey("crm.Message", on_delete=models.CASCADE, related_name="delivery_attempts")
+    # Looked up through ``delivery_attempt_unique_number``, which starts with the message.
+    message = models.ForeignKey(
+        "crm.Message", on_delete=models.CASCADE, related_name="delivery_attempts", db_index=False
+    )
     number = models.PositiveSmallIntegerField()
     provider = models.CharField(max_length=32)
     outcome = models.CharField(max_length=16, choices=AttemptOutcome.choices, default=AttemptOutcome.IN_FLIGHT)
@@ -33,6 +36,7 @@ class DeliveryAttempt(TenantOwned):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["message", "number"], name="delivery_attempt_unique_number")]
+        indexes = [models.Index(fields=["tenant", "started_at"])]
         ordering = ["message", "number"]
         verbose_name = _("delivery attempt")
 
@@ -47,7 +51,7 @@ class StatusReceipt(TenantOwned):
     waits here (``message`` empty) and is applied when the id is stored.
     """
 
-    channel = models.ForeignKey("crm.Channel", on_delete=models.CASCADE, related_name="+")
+    channel = models.ForeignKey("crm.Channel", on_delete=models.CASCADE, related_name="+", db_index=False)
     external_id = models.CharField(max_length=255)
     status = models.CharField(max_length=16)
     message = models.ForeignKey(
@@ -61,7 +65,8 @@ class StatusReceipt(TenantOwned):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["channel", "external_id", "status"], name="status_receipt_once")]
-        indexes = [models.Index(fields=["channel", "external_id"])]
+        # ``status_receipt_once`` (channel, external_id, status) serves lookups by channel and id.
+        indexes = [models.Index(fields=["tenant", "received_at"])]
         verbose_name = _("status receipt")
 
 

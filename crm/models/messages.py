@@ -56,7 +56,10 @@ class Message(TenantOwned):
     external_id = models.CharField(max_length=255, null=True, blank=True)
     in_reply_to = models.CharField(max_length=998, blank=True)
     metadata = models.JSONField(default=dict, blank=True)
-    parent = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="fallbacks")
+    # Indexed only where set (fallbacks are few): see ``message_parent_idx``.
+    parent = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="fallbacks", db_index=False
+    )
     author = models.CharField(max_length=200, blank=True)
     occurred_at = models.DateTimeField(_("occurred at"))
     created_at = models.DateTimeField(_("received at"), auto_now_add=True)
@@ -93,6 +96,7 @@ class Message(TenantOwned):
                 condition=models.Q(direction="outbound", status__in=["queued", "sending"]),
                 name="message_outbox_idx",
             ),
+            models.Index(fields=["parent"], condition=models.Q(parent__isnull=False), name="message_parent_idx"),
         ]
         verbose_name = _("message")
         verbose_name_plural = _("messages")
