@@ -49,7 +49,9 @@ class Stored:
 
 
 @functools.cache
-def _statements(*, across_channels: bool, links: bool, contact: Shape, identity: Shape, ticket: Shape, message: Shape):
+def _statements(
+    *, across_channels: bool, links: bool, named: bool, contact: Shape, identity: Shape, ticket: Shape, message: Shape
+):
     """The two statements of ``message_store`` for one policy (their text is fixed per policy)."""
     contacts, identities, tickets = Contact._meta.db_table, Identity._meta.db_table, Ticket._meta.db_table
     sender_identity = "tenant_id = %(tenant)s AND kind = %(kind)s AND address = %(address)s"
@@ -68,6 +70,15 @@ def _statements(*, across_channels: bool, links: bool, contact: Shape, identity:
         if links
         else ""
     )
+    # A profile name fills the name of a known contact that has none.
+    naming = (
+        f"""
+        , named AS (
+            UPDATE {contacts} c SET name = %(name)s FROM owner WHERE c.id = owner.id AND c.name = ''
+        )"""
+        if named
+        else ""
+    )
     lock = f"""
         SELECT c.id FROM {contacts} c
         WHERE c.tenant_id = %(tenant)s AND c.id = (SELECT contact_id FROM {identities} WHERE {sender_identity})
@@ -82,10 +93,7 @@ def _statements(*, across_channels: bool, links: bool, contact: Shape, identity:
             RETURNING id
         ), owned AS (
             INSERT INTO {identities} ({identity.columns}, "contact_id") SELECT {identity.values}, created.id FROM created
-        ), named AS (
-            UPDATE {contacts} c SET name = %(name)s FROM owner
-            WHERE c.id = owner.id AND c.name = '' AND %(name)s <> ''
-        ), sender AS (
+        ){naming}, sender AS (
             SELECT id FROM owner UNION ALL SELECT id FROM created
         ), found AS (
             SELECT t.id FROM {tickets} t
@@ -160,6 +168,7 @@ def message_store(*, tenant: Tenant, policy: Policy, kind: str, address: str, na
     sql = _statements(
         across_channels=policy.threads_across_channels,
         links=policy.links_new_tickets,
+        named=bool(name),
         contact=contact.shape,
         identity=identity.shape,
         ticket=ticket.shape,
