@@ -109,7 +109,7 @@ def _settings() -> dict:
         "duration": float(os.environ.get("BENCH_DURATION", 3 if quick else 6)),
         "warmup": float(os.environ.get("BENCH_WARMUP", 1 if quick else 2)),
         "concurrency": int(os.environ.get("BENCH_CONCURRENCY", 8)),
-        "workers": int(os.environ.get("BENCH_WORKERS", 4)),
+        "workers": int(os.environ.get("BENCH_WORKERS", 5)),  # gunicorn's advice: 2 per core + 1
         "mode": os.environ.get("BENCH_MODE", "omnichannel"),
         "max_requests": 200_000,
     }
