@@ -36,6 +36,8 @@ from crm.policies import Policy
 from crm.sql import Insert, Shape, mark_saved
 
 REOPENED = [TicketStatus.PENDING.value, TicketStatus.RESOLVED.value]
+#: the setting through which the lock statement tells the next one which contact it holds
+LOCKED = "crm.ingest_locked_contact"
 
 
 def enabled() -> bool:
@@ -74,19 +76,27 @@ def _statements(
     naming = (
         f"""
         , named AS (
-            UPDATE {contacts} c SET name = %(name)s FROM owner WHERE c.id = owner.id AND c.name = ''
+            UPDATE {contacts} c SET name = %(name)s FROM held WHERE c.id = held.id AND c.name = ''
         )"""
         if named
         else ""
     )
+    # The lock names the contact it holds in a setting of the transaction, for the statement after.
     lock = f"""
-        SELECT c.id FROM {contacts} c
-        WHERE c.tenant_id = %(tenant)s AND c.id = (SELECT contact_id FROM {identities} WHERE {sender_identity})
-        FOR UPDATE OF c
+        SELECT set_config('{LOCKED}', COALESCE((
+            SELECT c.id FROM {contacts} c
+            WHERE c.tenant_id = %(tenant)s AND c.id = (SELECT contact_id FROM {identities} WHERE {sender_identity})
+            FOR UPDATE OF c
+        )::text, ''), true)
     """
+    # ``held``: the owner of the address, if the lock holds it. An owner the lock did not see
+    # (its creator committed in between) is left alone: nothing is written, and the caller
+    # runs the batch again, which locks it.
     store = f"""
         WITH owner AS (
             SELECT contact_id AS id FROM {identities} WHERE {sender_identity}
+        ), held AS (
+            SELECT id FROM owner WHERE id::text = current_setting('{LOCKED}')
         ), created AS (
             INSERT INTO {contacts} ({contact.columns}) SELECT {contact.values}
             WHERE NOT EXISTS (SELECT 1 FROM owner)
@@ -94,7 +104,7 @@ def _statements(
         ), owned AS (
             INSERT INTO {identities} ({identity.columns}, "contact_id") SELECT {identity.values}, created.id FROM created
         ){naming}, sender AS (
-            SELECT id FROM owner UNION ALL SELECT id FROM created
+            SELECT id FROM held UNION ALL SELECT id FROM created
         ), found AS (
             SELECT t.id FROM {tickets} t
             WHERE t.tenant_id = %(tenant)s AND t.contact_id = (SELECT id FROM sender)
@@ -103,7 +113,7 @@ def _statements(
             LIMIT 1
         ), opened AS (
             INSERT INTO {tickets} ({ticket.columns}, "contact_id", "channel_id")
-            SELECT {ticket.values}, (SELECT id FROM sender), %(channel)s
+            SELECT {ticket.values}, sender.id, %(channel)s FROM sender
             WHERE NOT EXISTS (SELECT 1 FROM found)
             RETURNING id
         ), joined AS (
@@ -130,13 +140,17 @@ def _statements(
     return f"{lock};\n{store}"
 
 
-def message_store(*, tenant: Tenant, policy: Policy, kind: str, address: str, name: str, message: Message) -> Stored:
+def message_store(
+    *, tenant: Tenant, policy: Policy, kind: str, address: str, name: str, message: Message
+) -> Stored | None:
     """Store the unsaved inbound ``message`` of the sender ``kind:address`` under ``policy``.
 
     ``message`` (its channel, text, times, ... set; not its contact or ticket) comes back saved
     with its contact and ticket ids. Atomic on its own outside a transaction; inside one, the
     caller wraps it in a savepoint. A duplicate ``external_id``, or a sender created at the
-    same instant by another request, raises ``IntegrityError`` and nothing is written.
+    same instant by another request, raises ``IntegrityError`` and nothing is written. ``None``
+    when the sender's contact was committed by another request between the lock and the
+    statement after it: nothing was written, and running it again locks that contact.
     """
     channel: Channel = message.channel
     tenant_id = (("tenant_id", "tenant"),)
@@ -193,7 +207,9 @@ def message_store(*, tenant: Tenant, policy: Policy, kind: str, address: str, na
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         cursor.nextset()  # past the lock's result
-        message_id, contact_id, ticket_id, contact_created, ticket_opened = cursor.fetchone()
+        if (row := cursor.fetchone()) is None:
+            return None  # the sender appeared after the lock looked: nothing was written
+        message_id, contact_id, ticket_id, contact_created, ticket_opened = row
     message.contact_id, message.ticket_id = contact_id, ticket_id
     mark_saved(message, message_id)
     return Stored(contact_created=contact_created, ticket_opened=ticket_opened)

@@ -100,14 +100,20 @@ def _single_statement_policy(tenant: Tenant, inbound: InboundMessage) -> Policy 
 def _ingest_single_statement(
     *, tenant: Tenant, inbound: InboundMessage, kind: str, address: str, policy: Policy
 ) -> IngestResult:
-    message = _inbound_message(tenant=tenant, inbound=inbound, address=address)
-    # Atomic by itself in autocommit; inside a caller's transaction, a savepoint keeps a
-    # refused message from aborting it.
-    with transaction.atomic() if transaction.get_connection().in_atomic_block else nullcontext():
-        ingest_sql.message_store(
-            tenant=tenant, policy=policy, kind=kind, address=address, name=inbound.profile_name[:200], message=message
-        )
-    return IngestResult(message, False)
+    name = inbound.profile_name[:200]
+    for _ in range(3):
+        message = _inbound_message(tenant=tenant, inbound=inbound, address=address)
+        # Atomic by itself in autocommit; inside a caller's transaction, a savepoint keeps a
+        # refused message from aborting it.
+        with transaction.atomic() if transaction.get_connection().in_atomic_block else nullcontext():
+            stored = ingest_sql.message_store(
+                tenant=tenant, policy=policy, kind=kind, address=address, name=name, message=message
+            )
+        if stored is not None:
+            return IngestResult(message, False)
+        # The sender's contact was created by another request between the lock and the store
+        # (nothing was written): once more, the lock now finds it.
+    raise RuntimeError(f"Inbound message on channel {inbound.channel.pk}: its sender's contact could not be locked.")
 
 
 def _inbound_message(*, tenant: Tenant, inbound: InboundMessage, address: str, **relations) -> Message:

@@ -175,3 +175,65 @@ def test_an_experiment_tenant_takes_the_orm_form(tenant):
     result = message_ingest(tenant=tenant, inbound=InboundMessage(channel=sms, from_address="+33612345670", text="hi"))
     ticket = Ticket.objects.get(pk=result.message.ticket_id)
     assert ticket.mode == effective_mode(tenant, result.message.contact_id)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_sender_created_between_the_lock_and_the_store_is_locked_on_a_second_pass(monkeypatch):
+    """The lock finds no contact; before the statement after it runs, another request commits
+    the sender's contact. The statement must not write for a contact it does not hold (it
+    would race that request's own messages, even deadlock with them): it writes nothing, and
+    the next pass locks the contact and stores the message there."""
+    import threading
+
+    tenant = TenantFactory(mode="omnichannel")
+    sms = ChannelFactory(tenant=tenant, kind="sms")
+    passes = []
+
+    def create_elsewhere():
+        try:
+            contact_create(tenant=tenant, name="Winner", identities=[{"kind": "phone", "address": "+33612345670"}])
+        finally:
+            connection.close()
+
+    class Interleaved:
+        """Runs the batch's two statements apart, the contact committed in between (first pass)."""
+
+        def __init__(self, cursor):
+            self.cursor = cursor
+
+        def __enter__(self):
+            return self
+
+        def __exit__(self, *exc):
+            self.cursor.close()
+
+        def execute(self, sql, params):
+            lock, _, store = sql.partition(";\n")
+            self.cursor.execute("BEGIN")  # one transaction, as the batch is
+            self.cursor.execute(lock, params)
+            if not passes:
+                thread = threading.Thread(target=create_elsewhere)
+                thread.start()
+                thread.join()
+            passes.append(sql)
+            self.cursor.execute(store, params)
+
+        def nextset(self):
+            pass
+
+        def fetchone(self):
+            row = self.cursor.fetchone()
+            self.cursor.execute("COMMIT")
+            return row
+
+    real_cursor = connection.cursor
+    monkeypatch.setattr(ingest_sql.connection, "cursor", lambda: Interleaved(real_cursor()))
+    result = message_ingest(
+        tenant=tenant, inbound=InboundMessage(channel=sms, from_address="+33612345670", text="hello")
+    )
+    monkeypatch.undo()
+    winner = Contact.objects.get(tenant=tenant)
+    assert len(passes) == 2
+    assert result.message.contact_id == winner.pk and winner.name == "Winner"
+    assert Message.objects.filter(tenant=tenant).count() == 1
+    assert Ticket.objects.filter(tenant=tenant, contact=winner).count() == 1
