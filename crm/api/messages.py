@@ -4,7 +4,7 @@ from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
 from rest_framework.response import Response
 
-from crm.selectors.tenants import channel_from_input
+from crm.selectors.tenants import channel_reference
 from crm.selectors.tickets import message_get
 from crm.services.messages import InboundMessage, message_ingest
 
@@ -41,9 +41,10 @@ class MessageInboundApi(TenantApi):
         serializer = self.InputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
-        channel = channel_from_input(tenant=self.tenant, pk=data["channel"])
+        channel, read = channel_reference(tenant=self.tenant, pk=data["channel"])
         inbound = InboundMessage(
             channel=channel,
+            channel_read=read,
             from_address=data["from"],
             text=data["text"],
             subject=data["subject"],

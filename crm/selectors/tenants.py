@@ -28,15 +28,40 @@ def channel_from_input(*, tenant: Tenant, pk, field: str = "channel") -> Channel
     (``Manager.raw``, converted as the ORM converts): compiling the equivalent queryset costs
     the request more than the database does."""
     try:
-        pk = int(pk)
+        number = int(pk)
     except (TypeError, ValueError):
-        pk = None
+        number = None
     found = None
-    if pk is not None and 0 < pk < 2**63:  # beyond, no row can match (and the column is a bigint)
-        found = next(iter(Channel.objects.raw(_CHANNEL_BY_ID, [pk, tenant.pk])), None)
+    if number is not None and 0 < number < 2**63:  # beyond, no row can match (the column is a bigint)
+        found = next(iter(Channel.objects.raw(_CHANNEL_BY_ID, [number, tenant.pk])), None)
     if found is None:
+        _kinds.pop((tenant.pk, number), None)
         raise ApplicationError(f"Unknown channel {pk!r}.", {field: ["unknown channel"]})
+    _remember(found)
     return found
+
+
+def channel_reference(*, tenant: Tenant, pk) -> tuple[Channel, bool]:
+    """The channel a pushed message names, and whether it was read from the database.
+
+    When this process has read that channel before, a reference (its id, tenant and the kind it
+    had) without a query: ingestion checks it in its own statement and reads the channel
+    itself if it changed (``InboundMessage.channel_read``). Otherwise ``channel_from_input``.
+    """
+    if isinstance(pk, int) and (kind := _kinds.get((tenant.pk, pk))) is not None:
+        return Channel(pk=pk, tenant=tenant, kind=kind, enabled=True), False
+    return channel_from_input(tenant=tenant, pk=pk), True
+
+
+#: the kind of each channel this process has read, by (tenant id, channel id): a hint only
+_kinds: dict[tuple[int, int], str] = {}
+_KINDS_KEPT = 10_000
+
+
+def _remember(channel: Channel) -> None:
+    if len(_kinds) >= _KINDS_KEPT:
+        _kinds.clear()
+    _kinds[(channel.tenant_id, channel.pk)] = channel.kind
 
 
 _CHANNEL_BY_ID = f"SELECT * FROM {Channel._meta.db_table} WHERE id = %s AND tenant_id = %s"

@@ -38,6 +38,13 @@ from crm.sql import Insert, Shape, mark_saved
 REOPENED = [TicketStatus.PENDING.value, TicketStatus.RESOLVED.value]
 #: the setting through which the lock statement tells the next one which contact it holds
 LOCKED = "crm.ingest_locked_contact"
+#: its value when the channel is not what the caller said (nothing may be written)
+REFUSED = "channel"
+
+
+class ChannelRefused(Exception):
+    """The channel is not the tenant's enabled channel of the kind the caller gave: nothing
+    was written (the caller reads the channel and answers, or runs again with it)."""
 
 
 def enabled() -> bool:
@@ -82,12 +89,19 @@ def _statements(
         else ""
     )
     # The lock names the contact it holds in a setting of the transaction, for the statement after.
+    # It first checks the channel: the tenant's, enabled, of the kind the sender was read for.
     lock = f"""
-        SELECT set_config('{LOCKED}', COALESCE((
+        SELECT checked.ok, set_config('{LOCKED}', CASE WHEN checked.ok THEN COALESCE((
             SELECT c.id FROM {contacts} c
             WHERE c.tenant_id = %(tenant)s AND c.id = (SELECT contact_id FROM {identities} WHERE {sender_identity})
             FOR UPDATE OF c
-        )::text, ''), true)
+        )::text, '') ELSE '{REFUSED}' END, true)
+        FROM (
+            SELECT EXISTS (
+                SELECT 1 FROM {Channel._meta.db_table}
+                WHERE id = %(channel)s AND tenant_id = %(tenant)s AND enabled AND kind = %(channel_kind)s
+            ) AS ok
+        ) AS checked
     """
     # ``held``: the owner of the address, if the lock holds it. An owner the lock did not see
     # (its creator committed in between) is left alone: nothing is written, and the caller
@@ -99,7 +113,7 @@ def _statements(
             SELECT id FROM owner WHERE id::text = current_setting('{LOCKED}')
         ), created AS (
             INSERT INTO {contacts} ({contact.columns}) SELECT {contact.values}
-            WHERE NOT EXISTS (SELECT 1 FROM owner)
+            WHERE NOT EXISTS (SELECT 1 FROM owner) AND current_setting('{LOCKED}') <> '{REFUSED}'
             RETURNING id
         ), owned AS (
             INSERT INTO {identities} ({identity.columns}, "contact_id") SELECT {identity.values}, created.id FROM created
@@ -151,6 +165,8 @@ def message_store(
     same instant by another request, raises ``IntegrityError`` and nothing is written. ``None``
     when the sender's contact was committed by another request between the lock and the
     statement after it: nothing was written, and running it again locks that contact.
+    ``ChannelRefused`` when ``message.channel`` is not, in the database, the tenant's enabled
+    channel of its kind: nothing was written.
     """
     channel: Channel = message.channel
     tenant_id = (("tenant_id", "tenant"),)
@@ -194,6 +210,7 @@ def message_store(
         "address": address,
         "name": name,
         "channel": channel.pk,
+        "channel_kind": channel.kind,
         "active": TicketStatus.active(),
         "reopened": REOPENED,
         "open": TicketStatus.OPEN.value,
@@ -206,7 +223,10 @@ def message_store(
     }
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
-        cursor.nextset()  # past the lock's result
+        channel_ok = cursor.fetchone()[0]
+        cursor.nextset()
+        if not channel_ok:
+            raise ChannelRefused(channel.pk)
         if (row := cursor.fetchone()) is None:
             return None  # the sender appeared after the lock looked: nothing was written
         message_id, contact_id, ticket_id, contact_created, ticket_opened = row

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from contextlib import nullcontext
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 from django.db import IntegrityError, transaction
@@ -13,6 +13,7 @@ from crm.errors import ApplicationError
 from crm.models import Channel, Contact, Direction, Event, Identity, Message, MessageStatus, Purpose, Tenant, Ticket
 from crm.policies import Policy, policy_for_contact, tenant_policy
 from crm.selectors.contacts import contact_reachable_kinds
+from crm.selectors.tenants import channel_from_input
 
 from . import ingest_sql
 from .addresses import IDENTITY_KIND_FOR_CHANNEL, normalize_address
@@ -35,6 +36,9 @@ class InboundMessage:
     to_address: str = ""
     metadata: dict = field(default_factory=dict)
     thread_ticket_id: int | None = None  # a ticket the provider's threading points at
+    #: False when ``channel`` is a reference not read from the database for this message (its
+    #: id and the kind it had): ingestion checks it, and reads the channel if it changed
+    channel_read: bool = True
 
 
 @dataclass(frozen=True)
@@ -56,14 +60,35 @@ def message_ingest(*, tenant: Tenant, inbound: InboundMessage) -> IngestResult:
     Redelivery of the same ``external_id`` on the same channel returns the stored message
     (``duplicate=True``). Takes the contact's row lock: one contact's messages are threaded
     one at a time, so simultaneous messages cannot open two tickets where one is due.
+
+    A channel not read for this message (``channel_read=False``) is checked by the PostgreSQL
+    ingestion statement itself; anything else (another path, a sender that does not read as
+    the kind it had, a channel changed since) reads the channel first, and answers as usual.
     """
+    if not inbound.channel_read:
+        try:
+            return _ingest(tenant=tenant, inbound=inbound, statement_only=True)
+        except ingest_sql.ChannelRefused:
+            channel = channel_from_input(tenant=tenant, pk=inbound.channel.pk)
+            inbound = replace(inbound, channel=channel, channel_read=True)
+    return _ingest(tenant=tenant, inbound=inbound)
+
+
+def _ingest(*, tenant: Tenant, inbound: InboundMessage, statement_only: bool = False) -> IngestResult:
     channel = inbound.channel
     if channel.tenant_id != tenant.pk:
         raise ApplicationError("Unknown channel.", {"channel": ["unknown channel"]})
     if not channel.enabled:
         raise ApplicationError("This channel is disabled.", {"channel": ["channel disabled"]})
     kind = IDENTITY_KIND_FOR_CHANNEL[channel.kind]
-    address = normalize_address(kind, inbound.from_address, region=tenant.default_region, field="from")
+    try:
+        address = normalize_address(kind, inbound.from_address, region=tenant.default_region, field="from")
+    except ApplicationError:
+        if statement_only:  # perhaps read for a kind the channel no longer has
+            raise ingest_sql.ChannelRefused(channel.pk) from None
+        raise
+    if statement_only and _single_statement_policy(tenant, inbound) is None:
+        raise ingest_sql.ChannelRefused(channel.pk)  # the ORM form needs the channel read
     try:
         return _ingest_once(tenant=tenant, inbound=inbound, kind=kind, address=address)
     except IntegrityError:

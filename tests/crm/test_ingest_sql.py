@@ -11,12 +11,14 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from rest_framework.test import APIClient
 
-from crm.models import Contact, Message, Ticket, TicketChannel, TicketLink
+from crm.models import Channel, Contact, Message, Ticket, TicketChannel, TicketLink
 from crm.policies import effective_mode
 from crm.services import ingest_sql
 from crm.services.contacts import contact_create
 from crm.services.messages import InboundMessage, message_ingest
+from crm.services.tenants import api_key_create
 from crm.services.tickets import ticket_update
 from tests.factories import ChannelFactory, TenantFactory
 
@@ -211,20 +213,21 @@ def test_a_sender_created_between_the_lock_and_the_store_is_locked_on_a_second_p
             lock, _, store = sql.partition(";\n")
             self.cursor.execute("BEGIN")  # one transaction, as the batch is
             self.cursor.execute(lock, params)
+            self.results = [self.cursor.fetchone()]
             if not passes:
                 thread = threading.Thread(target=create_elsewhere)
                 thread.start()
                 thread.join()
             passes.append(sql)
             self.cursor.execute(store, params)
+            self.results.append(self.cursor.fetchone())
+            self.cursor.execute("COMMIT")
 
         def nextset(self):
-            pass
+            self.results.pop(0)
 
         def fetchone(self):
-            row = self.cursor.fetchone()
-            self.cursor.execute("COMMIT")
-            return row
+            return self.results[0]
 
     real_cursor = connection.cursor
     monkeypatch.setattr(ingest_sql.connection, "cursor", lambda: Interleaved(real_cursor()))
@@ -237,3 +240,55 @@ def test_a_sender_created_between_the_lock_and_the_store_is_locked_on_a_second_p
     assert result.message.contact_id == winner.pk and winner.name == "Winner"
     assert Message.objects.filter(tenant=tenant).count() == 1
     assert Ticket.objects.filter(tenant=tenant, contact=winner).count() == 1
+
+
+def _channel_reads(queries) -> int:
+    return sum("FROM crm_channel WHERE id" in q["sql"] for q in queries.captured_queries)
+
+
+def test_a_pushed_messages_channel_is_read_once_then_checked_by_the_statement(tenant, api):
+    """The inbound API reads a channel the first time a process sees it; after that the
+    ingestion statement checks it (tenant, enabled, kind) and a change is answered as if the
+    channel had been read: disabled is 400, another kind is read again, nothing else is written."""
+    from crm.selectors import tenants as channel_selectors
+
+    channel_selectors._kinds.clear()
+    sms = ChannelFactory(tenant=tenant, kind="sms")
+
+    def post(sender="+33612345670", **extra):
+        body = {"channel": sms.pk, "from": sender, "text": "hello", **extra}
+        with CaptureQueriesContext(connection) as queries:
+            response = api.post("/api/v1/messages/inbound/", body, format="json")
+        return response, _channel_reads(queries)
+
+    assert [(r.status_code, reads) for r, reads in (post(), post())] == [(201, 1), (201, 0)]
+
+    Channel.objects.filter(pk=sms.pk).update(enabled=False)
+    refused, reads = post()
+    assert (refused.status_code, refused.json()["errors"]["channel"], reads) == (400, ["channel disabled"], 1)
+
+    Channel.objects.filter(pk=sms.pk).update(enabled=True, kind="whatsapp")  # still a phone channel
+    moved, reads = post(external_id="wa-1")
+    assert (moved.status_code, reads) == (201, 1)
+    assert Message.objects.get(pk=moved.json()["id"]).channel_id == sms.pk
+
+    Channel.objects.filter(pk=sms.pk).update(kind="email")
+    invalid, reads = post()  # a phone number is no e-mail address
+    assert (invalid.status_code, invalid.json()["errors"]["from"], reads) == (400, ["invalid e-mail"], 1)
+    assert Message.objects.filter(tenant=tenant).count() == 3
+
+
+def test_a_remembered_channel_is_no_reference_for_another_tenant(tenant, api):
+    from crm.selectors import tenants as channel_selectors
+
+    channel_selectors._kinds.clear()
+    sms = ChannelFactory(tenant=tenant, kind="sms")
+    body = {"channel": sms.pk, "from": "+33612345670", "text": "hello"}
+    assert api.post("/api/v1/messages/inbound/", body, format="json").status_code == 201
+    other = TenantFactory()
+    _, raw = api_key_create(tenant=other, role="agent")
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {raw}")
+    refused = client.post("/api/v1/messages/inbound/", body, format="json")
+    assert (refused.status_code, refused.json()["errors"]["channel"]) == (400, ["unknown channel"])
+    assert Message.objects.filter(channel=sms).count() == 1
