@@ -5,7 +5,7 @@ trip costs more than the statement it carries. So on PostgreSQL, when the tenant
 the same for every contact (no experiment running), ``message_store`` sends two statements in
 one simple-protocol request, which PostgreSQL runs as one transaction:
 
-1. the sender's contact row lock (``SELECT ... FOR UPDATE``);
+1. a check of the channel, then the sender's contact row lock (``SELECT ... FOR UPDATE``);
 2. one data-modifying statement: create the contact and its identity if no one owns the
    address yet (and give a contact without a name the sender's profile name), find the ticket
    the policy joins or open one (with its channel and, under crosschannel, its links), touch
@@ -26,7 +26,6 @@ under each policy and compares what they store.
 from __future__ import annotations
 
 import functools
-from dataclasses import dataclass
 
 from django.db import connection
 from django.utils import timezone
@@ -35,7 +34,9 @@ from crm.models import Channel, Contact, Identity, Message, Tenant, Ticket, Tick
 from crm.policies import Policy
 from crm.sql import Insert, Shape, mark_saved
 
-REOPENED = [TicketStatus.PENDING.value, TicketStatus.RESOLVED.value]
+from .tickets import REOPENED_BY_CUSTOMER
+
+REOPENED = [status.value for status in REOPENED_BY_CUSTOMER]
 #: the setting through which the lock statement tells the next one which contact it holds
 LOCKED = "crm.ingest_locked_contact"
 #: its value when the channel is not what the caller said (nothing may be written)
@@ -49,12 +50,6 @@ class ChannelRefused(Exception):
 
 def enabled() -> bool:
     return connection.vendor == "postgresql"
-
-
-@dataclass(frozen=True)
-class Stored:
-    contact_created: bool
-    ticket_opened: bool
 
 
 @functools.cache
@@ -147,22 +142,18 @@ def _statements(
             SELECT {message.values}, (SELECT id FROM sender), joined.id FROM joined
             RETURNING id, contact_id, ticket_id
         )
-        SELECT stored.id, stored.contact_id, stored.ticket_id, EXISTS (SELECT 1 FROM created),
-            EXISTS (SELECT 1 FROM opened)
-        FROM stored
+        SELECT stored.id, stored.contact_id, stored.ticket_id FROM stored
     """
     return f"{lock};\n{store}"
 
 
-def message_store(
-    *, tenant: Tenant, policy: Policy, kind: str, address: str, name: str, message: Message
-) -> Stored | None:
+def message_store(*, tenant: Tenant, policy: Policy, kind: str, address: str, name: str, message: Message) -> bool:
     """Store the unsaved inbound ``message`` of the sender ``kind:address`` under ``policy``.
 
     ``message`` (its channel, text, times, ... set; not its contact or ticket) comes back saved
     with its contact and ticket ids. Atomic on its own outside a transaction; inside one, the
     caller wraps it in a savepoint. A duplicate ``external_id``, or a sender created at the
-    same instant by another request, raises ``IntegrityError`` and nothing is written. ``None``
+    same instant by another request, raises ``IntegrityError`` and nothing is written. False
     when the sender's contact was committed by another request between the lock and the
     statement after it: nothing was written, and running it again locks that contact.
     ``ChannelRefused`` when ``message.channel`` is not, in the database, the tenant's enabled
@@ -228,8 +219,8 @@ def message_store(
         if not channel_ok:
             raise ChannelRefused(channel.pk)
         if (row := cursor.fetchone()) is None:
-            return None  # the sender appeared after the lock looked: nothing was written
-        message_id, contact_id, ticket_id, contact_created, ticket_opened = row
+            return False  # the sender appeared after the lock looked: nothing was written
+        message_id, contact_id, ticket_id = row
     message.contact_id, message.ticket_id = contact_id, ticket_id
     mark_saved(message, message_id)
-    return Stored(contact_created=contact_created, ticket_opened=ticket_opened)
+    return True

@@ -134,7 +134,7 @@ def _ingest_single_statement(
             stored = ingest_sql.message_store(
                 tenant=tenant, policy=policy, kind=kind, address=address, name=name, message=message
             )
-        if stored is not None:
+        if stored:
             return IngestResult(message, False)
         # The sender's contact was created by another request between the lock and the store
         # (nothing was written): once more, the lock now finds it.

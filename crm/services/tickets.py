@@ -11,6 +11,9 @@ from crm.errors import ApplicationError
 from crm.models import Channel, Contact, Tenant, Ticket, TicketChannel, TicketLink, TicketStatus
 from crm.policies import Policy
 
+#: a customer's message reopens a ticket in one of these statuses (``ingest_sql`` too)
+REOPENED_BY_CUSTOMER = (TicketStatus.PENDING, TicketStatus.RESOLVED)
+
 
 def ticket_for_inbound(
     *,
@@ -95,7 +98,7 @@ def ticket_touch(*, ticket: Ticket, channel: Channel, at: datetime, inbound: boo
             [TicketChannel(tenant_id=ticket.tenant_id, ticket=ticket, channel=channel)], ignore_conflicts=True
         )
     fields = {"last_message_at": max(ticket.last_message_at, at), "updated_at": timezone.now()}
-    if inbound and ticket.status in (TicketStatus.PENDING, TicketStatus.RESOLVED):
+    if inbound and ticket.status in REOPENED_BY_CUSTOMER:
         fields.update(status=TicketStatus.OPEN, resolved_at=None)
     Ticket.objects.filter(pk=ticket.pk).update(**fields)
     for name, value in fields.items():
