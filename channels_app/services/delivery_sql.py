@@ -5,10 +5,14 @@ round trip costs milliseconds, so on PostgreSQL the claim (queued → sending pl
 DeliveryAttempt row) and the record of a send (sending → sent, attempt closed, any early status
 callback detected) are one statement each. Data-modifying CTEs run exactly once and atomically,
 so the guarantees are those of the ORM forms: the same conditions, one winner.
+
+Both run as prepared statements (``crm.sql.prepared_cursor``): their text is fixed per process,
+so PostgreSQL parses and plans each once per connection instead of once per delivery.
 """
 
 from __future__ import annotations
 
+import functools
 import json
 from datetime import datetime
 
@@ -16,7 +20,7 @@ from django.db import connection
 
 from channels_app.models import AttemptOutcome, DeliveryAttempt, StatusReceipt
 from crm.models import Channel, Message, MessageStatus
-from crm.sql import columns, instance
+from crm.sql import columns, instance, prepared_cursor
 
 
 def enabled() -> bool:
@@ -29,8 +33,28 @@ def claim_queued(*, message_id: int, now: datetime) -> tuple[int, int, Message] 
 
     Found by primary key alone: a queued status names an outbound message (a constraint of the
     table), and not stating the direction keeps the outbox index out of the plan."""
+    params = [
+        MessageStatus.SENDING,
+        message_id,
+        MessageStatus.QUEUED,
+        AttemptOutcome.IN_FLIGHT,
+        now,
+    ]
+    with prepared_cursor() as cursor:
+        cursor.execute(_claim_sql(), params)
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    split = 2 + len(Message._meta.concrete_fields)
+    message = instance(Message, row[2:split])
+    message.channel = instance(Channel, row[split:])
+    return row[0], row[1], message
+
+
+@functools.cache
+def _claim_sql() -> str:
     message_table, channel_table = Message._meta.db_table, Channel._meta.db_table
-    sql = f"""
+    return f"""
         WITH claimed AS (
             UPDATE {message_table} SET status = %s, attempts = attempts + 1
             WHERE id = %s AND status = %s
@@ -45,39 +69,10 @@ def claim_queued(*, message_id: int, now: datetime) -> tuple[int, int, Message] 
         SELECT attempt.id, attempt.number, {columns(Message, "claimed")}, {columns(Channel, "ch")}
         FROM attempt, claimed JOIN {channel_table} ch ON ch.id = claimed.channel_id
     """
-    params = [
-        MessageStatus.SENDING,
-        message_id,
-        MessageStatus.QUEUED,
-        AttemptOutcome.IN_FLIGHT,
-        now,
-    ]
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        row = cursor.fetchone()
-    if row is None:
-        return None
-    split = 2 + len(Message._meta.concrete_fields)
-    message = instance(Message, row[2:split])
-    message.channel = instance(Channel, row[split:])
-    return row[0], row[1], message
 
 
 def record_sent(*, message: Message, attempt: DeliveryAttempt, fields: dict, now: datetime) -> bool:
     """Write the sent state and close the attempt; True when a status callback is waiting."""
-    sql = f"""
-        WITH sent AS (
-            UPDATE {Message._meta.db_table}
-            SET status = %s, sent_at = %s, external_id = %s, error = '', metadata = %s::jsonb
-            WHERE id = %s AND status = %s AND attempts = %s RETURNING id
-        ), closed AS (
-            UPDATE {DeliveryAttempt._meta.db_table} SET outcome = %s, finished_at = %s WHERE id = %s RETURNING id
-        )
-        SELECT EXISTS (
-            SELECT 1 FROM {StatusReceipt._meta.db_table}
-            WHERE channel_id = %s AND external_id = %s AND message_id IS NULL
-        )
-    """
     params = [
         MessageStatus.SENT,
         fields["sent_at"],
@@ -92,6 +87,23 @@ def record_sent(*, message: Message, attempt: DeliveryAttempt, fields: dict, now
         message.channel_id,
         fields["external_id"],
     ]
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
+    with prepared_cursor() as cursor:
+        cursor.execute(_record_sql(), params)
         return bool(cursor.fetchone()[0])
+
+
+@functools.cache
+def _record_sql() -> str:
+    return f"""
+        WITH sent AS (
+            UPDATE {Message._meta.db_table}
+            SET status = %s, sent_at = %s, external_id = %s, error = '', metadata = %s::jsonb
+            WHERE id = %s AND status = %s AND attempts = %s RETURNING id
+        ), closed AS (
+            UPDATE {DeliveryAttempt._meta.db_table} SET outcome = %s, finished_at = %s WHERE id = %s RETURNING id
+        )
+        SELECT EXISTS (
+            SELECT 1 FROM {StatusReceipt._meta.db_table}
+            WHERE channel_id = %s AND external_id = %s AND message_id IS NULL
+        )
+    """

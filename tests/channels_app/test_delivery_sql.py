@@ -2,7 +2,6 @@
 
 import pytest
 from django.db import IntegrityError, connection, transaction
-from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from channels_app.models import DeliveryAttempt
@@ -62,15 +61,20 @@ def test_claim_and_record_find_the_message_by_primary_key_whatever_the_backlog(t
     with connection.cursor() as cursor:
         cursor.execute(f"ANALYZE {Message._meta.db_table}")
     backlog = outbound("queued", 500)
-    with CaptureQueriesContext(connection) as claim:
+    statements = []
+
+    def capture(execute, sql, params, many, context):
+        statements.append((sql, params))
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(capture):
         claimed = delivery_sql.claim_queued(message_id=backlog[-1].pk, now=now)
-    attempt = DeliveryAttempt.objects.get(pk=claimed[0])
-    fields = {"sent_at": now, "external_id": "x-1", "metadata": {}}
-    with CaptureQueriesContext(connection) as record:
+        attempt = DeliveryAttempt.objects.get(pk=claimed[0])
+        fields = {"sent_at": now, "external_id": "x-1", "metadata": {}}
         delivery_sql.record_sent(message=claimed[2], attempt=attempt, fields=fields, now=now)
-    for statement in (claim.captured_queries[-1]["sql"], record.captured_queries[-1]["sql"]):
+    for sql, params in (statements[0], statements[-1]):
         with connection.cursor() as cursor:
-            cursor.execute("EXPLAIN " + statement)
+            cursor.execute("EXPLAIN " + sql, params)
             plan = "\n".join(row[0] for row in cursor.fetchall())
         assert "message_outbox_idx" not in plan and "crm_message_pkey" in plan, plan
 
@@ -88,3 +92,28 @@ def test_only_an_outbound_message_can_wait_in_the_outbox(tenant):
             status="queued",
             occurred_at=timezone.now(),
         )
+
+
+def test_the_delivery_statements_are_planned_once_per_connection(tenant):
+    """Past the connection's prepare threshold, the claim and the record run as prepared
+    statements (PostgreSQL reuses their plan) and still give their results."""
+    channel = ChannelFactory(tenant=tenant, kind="webchat", provider="webhook", credentials={"secret": "s"})
+    contact = ContactFactory(tenant=tenant)
+    now = timezone.now()
+    threshold = connection.settings_dict["OPTIONS"].get("prepare_threshold") or 0
+    messages = Message.objects.bulk_create(
+        Message(tenant=tenant, contact=contact, channel=channel, direction="outbound", status="queued", occurred_at=now)
+        for _ in range(threshold + 2)
+    )
+    for i, message in enumerate(messages):
+        attempt_id, number, claimed = delivery_sql.claim_queued(message_id=message.pk, now=now)
+        attempt = DeliveryAttempt(pk=attempt_id, number=number)
+        fields = {"sent_at": now, "external_id": f"x-{i}", "metadata": {"n": i}}
+        assert delivery_sql.record_sent(message=claimed, attempt=attempt, fields=fields, now=now) is False
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT statement FROM pg_prepared_statements WHERE from_sql IS FALSE")
+        prepared = [row[0] for row in cursor.fetchall()]
+    assert any("WITH claimed AS" in sql for sql in prepared) and any("WITH sent AS" in sql for sql in prepared)
+    sent = Message.objects.filter(pk__in=[m.pk for m in messages], status="sent")
+    assert sorted(sent.values_list("metadata__n", flat=True)) == list(range(threshold + 2))
+    assert set(DeliveryAttempt.objects.filter(message__in=messages).values_list("outcome", flat=True)) == {"sent"}
