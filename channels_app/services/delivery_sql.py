@@ -59,15 +59,17 @@ def _claim_sql() -> str:
             UPDATE {message_table} SET status = %s, attempts = attempts + 1
             WHERE id = %s AND status = %s
             RETURNING *
+        ), ch AS (
+            SELECT * FROM {channel_table} WHERE id = (SELECT channel_id FROM claimed)
         ), attempt AS (
             INSERT INTO {DeliveryAttempt._meta.db_table}
                 (tenant_id, message_id, number, provider, outcome, error, started_at)
             SELECT claimed.tenant_id, claimed.id, claimed.attempts, ch.provider, %s, '', %s
-            FROM claimed JOIN {channel_table} ch ON ch.id = claimed.channel_id
+            FROM claimed, ch
             RETURNING id, number
         )
         SELECT attempt.id, attempt.number, {columns(Message, "claimed")}, {columns(Channel, "ch")}
-        FROM attempt, claimed JOIN {channel_table} ch ON ch.id = claimed.channel_id
+        FROM attempt, claimed, ch
     """
 
 
