@@ -22,7 +22,7 @@ least 50% of the no-op rate.
 ``python -m bench outbound`` (the runner) or ``python -m bench.outbound``. Knobs:
 ``BENCH_OUTBOUND_DATABASE_URL`` (default ``postgres://postgres@127.0.0.1:5432/crm_bench_outbound``,
 recreated), ``BENCH_OUTBOUND_BROKER_URL`` (default ``redis://127.0.0.1:6379/1``),
-``BENCH_OUTBOUND_TASKS`` (tasks per round, 400), ``BENCH_OUTBOUND_ROUNDS`` (4), ``BENCH_QUICK``,
+``BENCH_OUTBOUND_TASKS`` (tasks per round, 800), ``BENCH_OUTBOUND_ROUNDS`` (6), ``BENCH_QUICK``,
 ``BENCH_OUTBOUND_PREFETCH`` (worker prefetch multiplier, default the settings' value),
 ``BENCH_OUTBOUND_POOL`` and ``BENCH_OUTBOUND_OPTIMIZATION`` (the worker's ``--pool`` and ``-O``),
 ``BENCH_OUTBOUND_PARTS`` (e.g. ``claim,record``: also measure tasks doing only those parts of a
@@ -128,12 +128,18 @@ def _environment() -> dict[str, str]:
     }
 
 
-def _wait(predicate, timeout: float, what: str) -> None:
+def _wait(predicate, timeout: float, what: str, interval: float = 0.05) -> None:
     deadline = time.monotonic() + timeout
     while not predicate():
         if time.monotonic() > deadline:
             raise RuntimeError(f"timed out waiting for {what}")
-        time.sleep(0.05)
+        time.sleep(interval)
+
+
+def _counted(r, n: int, what: str) -> None:
+    """Wait until ``n`` tasks were counted, polling every 5 ms: a round of no-op tasks lasts about
+    half a second, so a coarser poll would add to its time more than to a delivery round's."""
+    _wait(lambda: int(r.get(COUNTER_KEY) or 0) >= n, 600, what, interval=0.005)
 
 
 def _start_worker(env: dict[str, str]) -> tuple[subprocess.Popen, Path]:
@@ -213,7 +219,7 @@ def _round_noop(r, n: int) -> float:
     started = time.perf_counter()
     for _ in range(n):
         noop.delay()
-    _wait(lambda: int(r.get(COUNTER_KEY) or 0) >= n, 600, "the no-op tasks")
+    _counted(r, n, "the no-op tasks")
     return time.perf_counter() - started
 
 
@@ -222,7 +228,7 @@ def _round_parts(r, ids: list[int], parts: list[str]) -> float:
     started = time.perf_counter()
     for pk in ids:
         delivery_parts.delay(pk, parts)
-    _wait(lambda: int(r.get(COUNTER_KEY) or 0) >= len(ids), 600, "the partial deliveries")
+    _counted(r, len(ids), "the partial deliveries")
     return time.perf_counter() - started
 
 
@@ -234,7 +240,7 @@ def _round_outbound(r, ids: list[int]) -> float:
     started = time.perf_counter()
     for pk in ids:
         outbound_message_deliver.delay(pk)
-    _wait(lambda: int(r.get(COUNTER_KEY) or 0) >= len(ids), 600, "deliveries")
+    _counted(r, len(ids), "deliveries")
     elapsed = time.perf_counter() - started
     failed = Message.objects.filter(pk__in=ids).exclude(status=MessageStatus.SENT).count()
     if failed:
@@ -282,8 +288,8 @@ def _measure(tasks: int, rounds: int, tenant, contact, channel) -> dict:
 def run() -> dict:
     """Measure and return the figures (the runner adds the machine and the date)."""
     quick = os.environ.get("BENCH_QUICK") == "1"
-    tasks = int(os.environ.get("BENCH_OUTBOUND_TASKS", 60 if quick else 400))
-    rounds = int(os.environ.get("BENCH_OUTBOUND_ROUNDS", 2 if quick else 4))
+    tasks = int(os.environ.get("BENCH_OUTBOUND_TASKS", 60 if quick else 800))
+    rounds = int(os.environ.get("BENCH_OUTBOUND_ROUNDS", 2 if quick else 6))
     env = _environment()
     os.environ.update({k: env[k] for k in ("DJANGO_SETTINGS_MODULE", "DATABASE_URL", "CELERY_BROKER_URL", "LOG_LEVEL")})
     from bench.server import database_recreate
@@ -293,6 +299,8 @@ def run() -> dict:
     import django
 
     django.setup()
+    from django.conf import settings
+
     worker, log = _start_worker(env)
     try:
         with _sink() as sink_url:
@@ -304,7 +312,9 @@ def run() -> dict:
     return {
         "name": "outbound",
         "tasks_per_round": tasks,
-        "prefetch_multiplier": os.environ.get("BENCH_OUTBOUND_PREFETCH", "settings"),
+        "prefetch_multiplier": int(
+            os.environ.get("BENCH_OUTBOUND_PREFETCH") or settings.CELERY_WORKER_PREFETCH_MULTIPLIER
+        ),
         "rounds": rounds,
         "worker_concurrency": 2,
         "provider": "webhook (signed POST to a loopback HTTP receiver in its own process)",
