@@ -8,6 +8,14 @@ so the guarantees are those of the ORM forms: the same conditions, one winner.
 
 Both run as prepared statements (``crm.sql.prepared_cursor``): their text is fixed per process,
 so PostgreSQL parses and plans each once per connection instead of once per delivery.
+
+The claim commits synchronously: it is durable before the provider is called. The record
+commits asynchronously (``synchronous_commit`` off for its own transaction only), so the worker
+does not wait for the disk: a crash of PostgreSQL in the fraction of a second after it may forget
+it, and the message is then found ``sending`` with its attempt in flight, exactly as after a
+worker killed between the call and the record; it is recovered the same way (after the lease,
+with the same idempotency key). A later synchronous commit (a status callback for the message,
+say) makes it durable too: the log is written in order.
 """
 
 from __future__ import annotations
@@ -74,7 +82,8 @@ def _claim_sql() -> str:
 
 
 def record_sent(*, message: Message, attempt: DeliveryAttempt, fields: dict, now: datetime) -> bool:
-    """Write the sent state and close the attempt; True when a status callback is waiting."""
+    """Write the sent state and close the attempt, committed asynchronously (module docstring);
+    True when a status callback is waiting."""
     params = [
         MessageStatus.SENT,
         fields["sent_at"],
@@ -108,4 +117,5 @@ def _record_sql() -> str:
             SELECT 1 FROM {StatusReceipt._meta.db_table}
             WHERE channel_id = %s AND external_id = %s AND message_id IS NULL
         )
+        FROM (SELECT set_config('synchronous_commit', 'off', true)) AS asynchronous_commit
     """

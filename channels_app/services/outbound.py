@@ -6,7 +6,8 @@ State machine (all transitions are conditional UPDATEs, so a task run twice is h
 then ``sending → sent`` (provider accepted), ``sending → queued`` (retryable failure, task
 retried with backoff) or ``sending → failed`` (permanent failure or attempts exhausted,
 then the omnichannel fallback). A ``sending`` message whose attempt outlived the lease
-(its worker died) can be claimed again; the provider sees the same idempotency key.
+(its worker died, or on PostgreSQL a crash of the database forgot the asynchronously
+committed record of the send) can be claimed again; the provider sees the same idempotency key.
 """
 
 from __future__ import annotations

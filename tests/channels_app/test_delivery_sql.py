@@ -117,3 +117,41 @@ def test_the_delivery_statements_are_planned_once_per_connection(tenant):
     sent = Message.objects.filter(pk__in=[m.pk for m in messages], status="sent")
     assert sorted(sent.values_list("metadata__n", flat=True)) == list(range(threshold + 2))
     assert set(DeliveryAttempt.objects.filter(message__in=messages).values_list("outcome", flat=True)) == {"sent"}
+
+
+@pytest.mark.django_db(transaction=True)
+def test_only_the_record_of_a_send_commits_asynchronously(tenant):
+    """The record may be forgotten by a crash of PostgreSQL (the attempt is then recovered as
+    after a lost worker); the claim, which must be durable before the provider is called, and
+    every later statement of the connection stay synchronous."""
+    channel = ChannelFactory(tenant=tenant, kind="webchat", provider="webhook", credentials={"secret": "s"})
+    contact = ContactFactory(tenant=tenant)
+    now = timezone.now()
+    message = Message.objects.create(
+        tenant=tenant, contact=contact, channel=channel, direction="outbound", status="queued", occurred_at=now
+    )
+    settings_seen = []
+
+    def watch(execute, sql, params, many, context):
+        result = execute(sql, params, many, context)
+        with context["connection"].connection.cursor() as cursor:  # the same session, after the statement
+            cursor.execute("SHOW synchronous_commit")
+            settings_seen.append(cursor.fetchone()[0])
+        return result
+
+    with connection.execute_wrapper(watch):
+        attempt_id, number, claimed = delivery_sql.claim_queued(message_id=message.pk, now=now)
+        fields = {"sent_at": now, "external_id": "x-1", "metadata": {}}
+        delivery_sql.record_sent(
+            message=claimed, attempt=DeliveryAttempt(pk=attempt_id, number=number), fields=fields, now=now
+        )
+    assert settings_seen == ["on", "on"]  # in autocommit, SET LOCAL ends with its statement
+    with connection.cursor() as cursor:
+        cursor.execute("BEGIN")
+        cursor.execute(delivery_sql._record_sql().replace("%s", "NULL"))
+        cursor.execute("SHOW synchronous_commit")
+        inside = cursor.fetchone()[0]
+        cursor.execute("ROLLBACK")
+    assert inside == "off"
+    message.refresh_from_db()
+    assert message.status == "sent" and message.external_id == "x-1"
