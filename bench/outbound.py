@@ -41,7 +41,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from celery import shared_task
-from celery.signals import task_postrun
+from celery.signals import task_postrun, worker_init
 
 ROOT = Path(__file__).absolute().parent.parent
 TARGET_RATIO = 0.5
@@ -64,13 +64,19 @@ def noop() -> None:
     _count()
 
 
-@task_postrun.connect
 def _delivered(sender=None, state=None, **kwargs) -> None:
-    """A delivery task that ended is counted as the no-op counts itself (connected in the
-    bench's worker only: it imports this module), so both phases are timed the same way:
-    the bench polls one Redis counter, and checks the messages' status once at the end."""
+    """A delivery task that ended is counted as the no-op counts itself, so both phases are
+    timed the same way: the bench polls one Redis counter, and checks the messages' status once
+    at the end."""
     if sender is not None and sender.name == "channels_app.outbound_message_deliver" and state != "RETRY":
         _count()
+
+
+@worker_init.connect
+def _count_deliveries(**kwargs) -> None:
+    """Only in a worker (the bench's imports this module, ``-I``; its pool processes inherit the
+    connection): a process that merely imports it, a test say, must not count its deliveries."""
+    task_postrun.connect(_delivered)
 
 
 @shared_task(name="bench.delivery_parts", ignore_result=True, acks_late=True)
