@@ -87,18 +87,22 @@ def _ingest(*, tenant: Tenant, inbound: InboundMessage, statement_only: bool = F
         if statement_only:  # perhaps read for a kind the channel no longer has
             raise ingest_sql.ChannelRefused(channel.pk) from None
         raise
-    if statement_only and _single_statement_policy(tenant, inbound) is None:
+    policy = _single_statement_policy(tenant, inbound)
+    if statement_only and policy is None:
         raise ingest_sql.ChannelRefused(channel.pk)  # the ORM form needs the channel read
     try:
-        return _ingest_once(tenant=tenant, inbound=inbound, kind=kind, address=address)
+        return _ingest_once(tenant=tenant, inbound=inbound, kind=kind, address=address, policy=policy)
     except IntegrityError:
         # Another request created the sender's identity first: once more, the contact now exists.
-        return _ingest_once(tenant=tenant, inbound=inbound, kind=kind, address=address)
+        return _ingest_once(tenant=tenant, inbound=inbound, kind=kind, address=address, policy=policy)
 
 
-def _ingest_once(*, tenant: Tenant, inbound: InboundMessage, kind: str, address: str) -> IngestResult:
+def _ingest_once(
+    *, tenant: Tenant, inbound: InboundMessage, kind: str, address: str, policy: Policy | None
+) -> IngestResult:
+    """``policy``: from ``_single_statement_policy`` (``None``: the ORM form)."""
     try:
-        if (policy := _single_statement_policy(tenant, inbound)) is not None:
+        if policy is not None:
             return _ingest_single_statement(tenant=tenant, inbound=inbound, kind=kind, address=address, policy=policy)
         with transaction.atomic():
             return _ingest_locked(tenant=tenant, inbound=inbound, kind=kind, address=address)
