@@ -52,7 +52,7 @@ class ChannelListApi(TenantApi):
 
     @extend_schema(responses=ChannelOutputSerializer(many=True))
     def get(self, request):
-        qs = channel_list(tenant=self.tenant, kind=request.query_params.get("kind"))
+        qs = channel_list(tenant=self.tenant, filters={"kind": request.query_params.get("kind")})
         return paginated(view=self, queryset=qs, serializer_class=ChannelOutputSerializer)
 
     @extend_schema(request=ChannelInputSerializer, responses={201: ChannelOutputSerializer})

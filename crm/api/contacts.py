@@ -46,9 +46,8 @@ class ContactListApi(TenantApi):
         responses=ContactOutputSerializer(many=True),
     )
     def get(self, request):
-        qs = contact_list(
-            tenant=self.tenant, identity=request.query_params.get("identity"), search=request.query_params.get("search")
-        )
+        filters = {k: request.query_params.get(k) for k in ("identity", "search")}
+        qs = contact_list(tenant=self.tenant, filters=filters)
         return paginated(view=self, queryset=qs, serializer_class=ContactOutputSerializer)
 
     @extend_schema(request=ContactInputSerializer, responses={201: ContactOutputSerializer})

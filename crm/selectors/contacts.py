@@ -5,8 +5,9 @@ from datetime import datetime
 
 from django.db.models import Prefetch, QuerySet
 
+from crm.filters import ContactFilter, filtered
 from crm.models import Consent, Contact, Event, Identity, Message, Tenant
-from crm.services.addresses import channel_kinds_for_identities, parse_identity_ref
+from crm.services.addresses import channel_kinds_for_identities
 
 from .scoping import get_scoped
 
@@ -18,14 +19,9 @@ def _contacts(tenant: Tenant) -> QuerySet[Contact]:
     )
 
 
-def contact_list(*, tenant: Tenant, identity: str | None = None, search: str | None = None) -> QuerySet[Contact]:
-    qs = _contacts(tenant).order_by("-pk")
-    if identity:
-        kind, address = parse_identity_ref(identity, region=tenant.default_region)
-        qs = qs.filter(identities__kind=kind, identities__address=address)
-    if search:
-        qs = qs.filter(name__icontains=search)
-    return qs
+def contact_list(*, tenant: Tenant, filters: dict | None = None) -> QuerySet[Contact]:
+    """Newest first; ``filters``: ``identity`` (``kind:address``), ``search`` (in the name)."""
+    return filtered(ContactFilter, filters, _contacts(tenant).order_by("-pk"), region=tenant.default_region)
 
 
 def contact_get(*, tenant: Tenant, pk) -> Contact:

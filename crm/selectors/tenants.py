@@ -3,6 +3,7 @@ from __future__ import annotations
 from django.db.models import QuerySet
 
 from crm.errors import ApplicationError
+from crm.filters import ChannelFilter, filtered
 from crm.models import Channel, ModeChange, Tenant
 
 from .scoping import get_scoped
@@ -12,9 +13,9 @@ def mode_history(*, tenant: Tenant) -> QuerySet[ModeChange]:
     return ModeChange.objects.filter(tenant=tenant).order_by("changed_at", "pk")
 
 
-def channel_list(*, tenant: Tenant, kind: str | None = None) -> QuerySet[Channel]:
-    qs = Channel.objects.filter(tenant=tenant).order_by("pk")
-    return qs.filter(kind=kind) if kind else qs
+def channel_list(*, tenant: Tenant, filters: dict | None = None) -> QuerySet[Channel]:
+    """In creation order; ``filters``: ``kind``."""
+    return filtered(ChannelFilter, filters, Channel.objects.filter(tenant=tenant).order_by("pk"))
 
 
 def channel_get(*, tenant: Tenant, pk) -> Channel:

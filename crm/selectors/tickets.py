@@ -4,6 +4,7 @@ from dataclasses import dataclass
 
 from django.db.models import Prefetch, QuerySet
 
+from crm.filters import TicketFilter, filtered
 from crm.models import Channel, Event, Message, Tenant, Ticket, TicketLink
 from crm.policies import policy_for_contact
 
@@ -23,12 +24,10 @@ def _tickets(tenant: Tenant) -> QuerySet[Ticket]:
     )
 
 
-def ticket_list(*, tenant: Tenant, filters: dict) -> QuerySet[Ticket]:
-    qs = _tickets(tenant).order_by("-last_message_at", "-pk")
-    for key in ("contact", "channel", "status", "mode", "assignee"):
-        if filters.get(key) not in (None, ""):
-            qs = qs.filter(**{key: filters[key]})
-    return qs
+def ticket_list(*, tenant: Tenant, filters: dict | None = None) -> QuerySet[Ticket]:
+    """Newest activity first; ``filters`` as ``crm.filters.TicketFilter`` takes them (``contact``,
+    ``channel``, ``status`` (or ``active``), ``mode``, ``assignee`` (or ``none``))."""
+    return filtered(TicketFilter, filters, _tickets(tenant).order_by("-last_message_at", "-pk"))
 
 
 def ticket_get(*, tenant: Tenant, pk) -> Ticket:

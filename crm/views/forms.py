@@ -8,9 +8,8 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from crm.filters import ACTIVE, UNASSIGNED
 from crm.models import Channel, Mode, Tenant, TicketStatus
-
-from .reads import ACTIVE, UNASSIGNED
 
 MINE = "me"
 

@@ -10,29 +10,19 @@ from django.core.paginator import Page, Paginator
 from django.db.models import Count, Q
 from django.utils.translation import gettext_lazy as _
 
-from crm.models import Channel, Contact, Event, Identity, Membership, Message, Mode, Tenant, Ticket, TicketStatus
+from crm.models import Channel, Contact, Event, Identity, Membership, Message, Mode, Tenant, Ticket
 from crm.policies import policy_for_contact
 from crm.policies.registry import HOLDOUT, TREATMENT, effective_mode, experiment_cohort
 from crm.selectors.contacts import contact_reachable_kinds
 from crm.selectors.tickets import TicketContext, ticket_list
 
 INBOX_PAGE_SIZE = 25
-ACTIVE = "active"
-
-
-UNASSIGNED = "none"
 
 
 def inbox_page(*, tenant: Tenant, filters: dict, page: str | int | None) -> Page:
-    """Tickets, newest activity first; ``status=active`` means open or pending and
-    ``assignee=none`` unassigned."""
-    special = {"status": ACTIVE, "assignee": UNASSIGNED}
-    shared = {k: v for k, v in filters.items() if special.get(k) != v}
-    qs = ticket_list(tenant=tenant, filters=shared).select_related("contact")
-    if filters.get("status") == ACTIVE:
-        qs = qs.filter(status__in=TicketStatus.active())
-    if filters.get("assignee") == UNASSIGNED:
-        qs = qs.filter(assignee__isnull=True)
+    """Tickets, newest activity first (``ticket_list``'s filters: ``status=active`` is open or
+    pending, ``assignee=none`` unassigned)."""
+    qs = ticket_list(tenant=tenant, filters=filters).select_related("contact")
     return Paginator(qs, INBOX_PAGE_SIZE).get_page(page)
 
 
