@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import django_filters
 from django import forms
+from django.core.validators import RegexValidator
 from django.db.models import QuerySet
 
 from crm.errors import ApplicationError
@@ -42,7 +43,10 @@ class TicketFilter(django_filters.FilterSet):
     channel = IdFilter(field_name="channel_id")  # the channel the ticket was opened on
     status = django_filters.ChoiceFilter(choices=[(ACTIVE, ACTIVE), *TicketStatus.choices], method="filter_status")
     mode = django_filters.CharFilter()
-    assignee = django_filters.CharFilter(method="filter_assignee")
+    assignee = django_filters.CharFilter(
+        method="filter_assignee",
+        validators=[RegexValidator(rf"^(\d+|{UNASSIGNED})$", f"a staff member's id or {UNASSIGNED!r}")],
+    )
 
     class Meta:
         model = Ticket
@@ -54,12 +58,7 @@ class TicketFilter(django_filters.FilterSet):
     def filter_assignee(self, queryset, name, value):
         if value == UNASSIGNED:
             return queryset.filter(assignee__isnull=True)
-        try:
-            return queryset.filter(assignee_id=int(value))
-        except ValueError:
-            raise ApplicationError(
-                "Invalid filters.", {"assignee": [f"a staff member's id or {UNASSIGNED!r}"]}
-            ) from None
+        return queryset.filter(assignee_id=int(value))
 
 
 class ContactFilter(django_filters.FilterSet):
