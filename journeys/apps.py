@@ -7,11 +7,17 @@ class JourneysConfig(AppConfig):
     verbose_name = _("Journeys")
 
     def ready(self) -> None:
-        from crm.signals import contact_merging
+        from crm.models import Contact, Event
+        from crm.signals import contact_merging, event_recorded
 
-        from .services.enrollments import enrollments_merge_prepare
+        from .services.enrollments import enrollments_merge_prepare, enrollments_on_event, journeys_contact_move
 
-        def exit_duplicate_enrollments(sender, *, tenant, kept, other, at, **kwargs):
+        def merge_journey_rows(sender, *, tenant, kept, other, at, **kwargs):
             enrollments_merge_prepare(tenant=tenant, kept=kept, other=other, at=at)
+            return journeys_contact_move(tenant=tenant, kept=kept, other=other)
 
-        contact_merging.connect(exit_duplicate_enrollments, dispatch_uid="journeys.merge", weak=False)
+        def apply_event(sender, *, event, **kwargs):
+            return [enrollment.journey_id for enrollment in enrollments_on_event(event=event)]
+
+        contact_merging.connect(merge_journey_rows, sender=Contact, dispatch_uid="journeys.merge", weak=False)
+        event_recorded.connect(apply_event, sender=Event, dispatch_uid="journeys.event", weak=False)

@@ -39,8 +39,6 @@ class EnrollmentStatus(models.TextChoices):
 
 
 class Enrollment(TenantOwned):
-    merge_contact_field = "contact"
-
     journey = models.ForeignKey(Journey, on_delete=models.CASCADE, related_name="enrollments")
     contact = models.ForeignKey("crm.Contact", on_delete=models.CASCADE, related_name="+")
     #: effective mode at enrolment (crm.policies.effective_mode): results stay attributable
@@ -97,8 +95,6 @@ class StepOutcome(models.TextChoices):
 
 
 class StepRun(TenantOwned):
-    merge_contact_field = "contact"
-
     enrollment = models.ForeignKey(Enrollment, on_delete=models.CASCADE, related_name="step_runs")
     journey = models.ForeignKey(Journey, on_delete=models.CASCADE, related_name="step_runs")
     contact = models.ForeignKey("crm.Contact", on_delete=models.CASCADE, related_name="+")
@@ -129,8 +125,6 @@ class StepRun(TenantOwned):
 
 
 class Offer(TenantOwned):
-    merge_contact_field = "contact"
-
     contact = models.ForeignKey("crm.Contact", on_delete=models.CASCADE, related_name="+")
     code = models.CharField(_("code"), max_length=64)
     issued_channel = models.ForeignKey("crm.Channel", on_delete=models.PROTECT, related_name="+")

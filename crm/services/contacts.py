@@ -20,7 +20,7 @@ from crm.models import (
     Ticket,
 )
 from crm.models.channels import ChannelKind
-from crm.signals import contact_merging
+from crm.signals import collected, contact_erasing, contact_merging
 
 from .addresses import normalize_address
 from .locks import lock_contacts
@@ -210,20 +210,14 @@ def contact_merge(*, tenant: Tenant, contact: Contact, other: Contact, by: str) 
     if contact.pk == other.pk:
         raise ApplicationError("A contact cannot be merged into itself.", {"other": ["same contact"]})
     lock_contacts(tenant=tenant, contact_ids=[contact.pk, other.pk])
-    contact_merging.send(sender=Contact, tenant=tenant, kept=contact, other=other, at=timezone.now())
+    answers = contact_merging.send(sender=Contact, tenant=tenant, kept=contact, other=other, at=timezone.now())
     moved = {}
     for model in (Identity, Ticket, Message, Event):
         moved[model._meta.model_name] = model.objects.filter(tenant=tenant, contact=other).update(contact=contact)
+    for answer in collected(answers):
+        moved.update(answer)
     kept_kinds = set(Consent.objects.filter(tenant=tenant, contact=contact).values_list("channel_kind", flat=True))
     Consent.objects.filter(tenant=tenant, contact=other).exclude(channel_kind__in=kept_kinds).update(contact=contact)
-    from django.apps import apps
-
-    for model in apps.get_models():
-        contact_fk = getattr(model, "merge_contact_field", None)
-        if contact_fk:
-            moved[model._meta.model_name] = model.objects.filter(tenant=tenant, **{contact_fk: other}).update(
-                **{contact_fk: contact}
-            )
     if not contact.name and other.name:
         contact.name = other.name
     contact.attributes = {**other.attributes, **contact.attributes}
@@ -258,6 +252,7 @@ def contact_erase(*, tenant: Tenant, contact: Contact, by: str) -> Contact:
     contact.attributes = {}
     contact.erased_at = timezone.now()
     contact.save()
+    contact_erasing.send(sender=Contact, tenant=tenant, contact=contact, at=contact.erased_at, by=by)
     return contact
 
 

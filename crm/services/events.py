@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from crm.errors import ApplicationError
 from crm.models import Channel, Contact, Event, Tenant
+from crm.signals import collected, event_recorded
 
 MAX_NAME_LENGTH = 100
 MAX_KEY_LENGTH = 200
@@ -58,8 +59,6 @@ def event_record(
     The same ``idempotency_key`` again returns the stored event (``created=False``) and applies
     nothing twice. Entering journeys, goals and wake-ups happen in the same transaction.
     """
-    from journeys.services.enrollments import enrollments_on_event
-
     properties = {} if properties is None else properties
     _check(tenant=tenant, contact=contact, name=name, channel=channel, properties=properties, key=idempotency_key)
     if (existing := _existing(tenant, idempotency_key)) is not None:
@@ -79,5 +78,5 @@ def event_record(
     except IntegrityError:
         return EventRecordResult(Event.objects.get(tenant=tenant, idempotency_key=idempotency_key), False)
     event.tenant, event.contact = tenant, contact
-    enrollments = enrollments_on_event(event=event)
-    return EventRecordResult(event, True, [e.journey_id for e in enrollments])
+    entered = collected(event_recorded.send(sender=Event, event=event))
+    return EventRecordResult(event, True, [journey_id for ids in entered for journey_id in ids])

@@ -14,6 +14,7 @@ from crm.models import Channel, Contact, Direction, Event, Identity, Message, Me
 from crm.policies import Policy, policy_for_contact, tenant_policy
 from crm.selectors.contacts import contact_reachable_kinds
 from crm.selectors.tenants import channel_from_input
+from crm.signals import outbound_queued
 
 from . import ingest_sql
 from .addresses import IDENTITY_KIND_FOR_CHANNEL, normalize_address
@@ -279,8 +280,6 @@ def outbound_create(
     metadata: dict | None = None,
 ) -> Message:
     """Write a queued outbound message (the outbox row) and enqueue its delivery on commit."""
-    from channels_app.services.outbound import outbound_enqueue
-
     to_address = contact_address_for(tenant=tenant, contact=contact, channel=channel)
     if to_address is None:
         raise ApplicationError(
@@ -304,5 +303,5 @@ def outbound_create(
         parent=parent,
         metadata=metadata or {},
     )
-    outbound_enqueue(message)
+    outbound_queued.send(sender=Message, message=message)
     return message

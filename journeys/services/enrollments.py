@@ -9,7 +9,7 @@ from django.db import IntegrityError, transaction
 from crm.models import Contact, Event
 from crm.policies import effective_mode, experiment_cohort
 
-from ..models import Enrollment, EnrollmentStatus, Journey
+from ..models import Enrollment, EnrollmentStatus, Journey, Offer, StepRun
 
 
 def enrollments_on_event(*, event: Event) -> list[Enrollment]:
@@ -67,3 +67,12 @@ def enrollments_merge_prepare(*, tenant, kept: Contact, other: Contact, at: date
     return Enrollment.objects.filter(
         tenant=tenant, contact=other, status=EnrollmentStatus.ACTIVE, journey_id__in=kept_journeys
     ).update(status=EnrollmentStatus.EXITED, exit_reason="merged", exited_at=at, next_run_at=None)
+
+
+def journeys_contact_move(*, tenant, kept: Contact, other: Contact) -> dict[str, int]:
+    """Move ``other``'s enrollments, step runs and offers to ``kept`` (inside the merge, after
+    ``enrollments_merge_prepare``). Returns the rows moved per model, for the merge's record."""
+    return {
+        model._meta.model_name: model.objects.filter(tenant=tenant, contact=other).update(contact=kept)
+        for model in (Enrollment, StepRun, Offer)
+    }
