@@ -266,8 +266,8 @@ def measure(rounds: int) -> dict:
     django.setup()
     from django.db import transaction
 
-    from crm.metrics.replay import replay_metrics
     from crm.models import Tenant
+    from insights.metrics.replay import replay_metrics
 
     tenant = Tenant.objects.get(slug="bench")
     start, end = T0 - timedelta(days=1), T0 + timedelta(days=DAYS + 30)

@@ -5,10 +5,12 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, Spec
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", include("crm.api.urls")),
+    path("api/v1/", include("journeys.api.urls")),
+    path("api/v1/", include("insights.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
     path("api/redoc/", SpectacularRedocView.as_view(url_name="schema"), name="api-redoc"),
     path("webhooks/", include("channels_app.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
-    path("", include("crm.dashboard_urls")),
+    path("", include("config.dashboard_urls")),
 ]

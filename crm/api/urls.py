@@ -1,4 +1,4 @@
-from django.urls import include, path
+from django.urls import path
 
 from . import channels, contacts, messages, tenants, tickets
 
@@ -19,6 +19,4 @@ urlpatterns = [
     path("tickets/<int:pk>/messages/", tickets.TicketMessagesApi.as_view(), name="ticket-messages"),
     path("tickets/<int:pk>/context/", tickets.TicketContextApi.as_view(), name="ticket-context"),
     path("tickets/<int:pk>/reply/", tickets.TicketReplyApi.as_view(), name="ticket-reply"),
-    path("", include("journeys.api.urls")),
-    path("", include("crm.metrics.urls")),
 ]

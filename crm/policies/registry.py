@@ -12,6 +12,8 @@ if TYPE_CHECKING:
 
 HOLDOUT = "holdout"
 TREATMENT = "treatment"
+#: the mode each experiment cohort is handled under: the holdout keeps siloed handling
+COHORT_MODES = {HOLDOUT: "multichannel", TREATMENT: "omnichannel"}
 
 
 class Registry:
@@ -49,9 +51,12 @@ def experiment_cohort(tenant: Tenant, contact_id: int) -> str | None:
 
 def effective_mode(tenant: Tenant, contact_id: int) -> str:
     cohort = experiment_cohort(tenant, contact_id)
-    if cohort is None:
-        return tenant.mode
-    return "multichannel" if cohort == HOLDOUT else "omnichannel"
+    return tenant.mode if cohort is None else cohort_mode(cohort)
+
+
+def cohort_mode(cohort: str) -> str:
+    """The mode an experiment cohort (``holdout`` or ``treatment``) is handled under."""
+    return COHORT_MODES[cohort]
 
 
 def policy_for_mode(mode: str) -> Policy:
@@ -68,4 +73,5 @@ def policy_for_contact(tenant: Tenant, contact_id: int) -> Policy:
 
 
 # Import the policy modules so they register themselves.
-from . import crosschannel, multichannel, omnichannel  # noqa: E402,F401
+# in the order the comparison shows them.
+from . import multichannel, crosschannel, omnichannel  # noqa: E402,F401,I001

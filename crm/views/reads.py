@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.core.paginator import Page, Paginator
-from django.db.models import Count, Q
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from crm.models import Channel, Contact, Event, Identity, Membership, Message, Mode, Tenant, Ticket
@@ -93,35 +93,3 @@ def contact_search(*, tenant: Tenant, query: str, page: str | int | None) -> Pag
         matching = Identity.objects.filter(tenant=tenant, address__icontains=query).values("contact_id")
         qs = qs.filter(Q(name__icontains=query) | Q(pk__in=matching))
     return Paginator(qs, INBOX_PAGE_SIZE).get_page(page)
-
-
-@dataclass(frozen=True)
-class JourneyRow:
-    id: int
-    name: str
-    trigger_event: str
-    goal_event: str
-    active: bool
-    enrolled: int
-    converted: int
-
-    @property
-    def conversion_rate(self) -> float | None:
-        return self.converted / self.enrolled if self.enrolled else None
-
-
-def journey_rows(*, tenant: Tenant) -> list[JourneyRow] | None:
-    """Journeys with enrolled and converted counts (one query); ``None`` without the journeys app."""
-    try:
-        from journeys.models import Journey
-    except ImportError:
-        return None
-    qs = (
-        Journey.objects.filter(tenant=tenant)
-        .annotate(
-            n_enrolled=Count("enrollments"),
-            n_converted=Count("enrollments", filter=Q(enrollments__converted_at__isnull=False)),
-        )
-        .order_by("name", "pk")
-    )
-    return [JourneyRow(j.pk, j.name, j.trigger_event, j.goal_event, j.active, j.n_enrolled, j.n_converted) for j in qs]

@@ -3,7 +3,8 @@ observed outcomes per effective mode with their intervals (definitions: metrics.
 
 from __future__ import annotations
 
-from .access import DashboardView
+from crm.views.access import DashboardView
+
 from .forms import PeriodForm
 from .report import build_report, experiment_rows, observed_rows, profile_rows, replay_rows
 
@@ -15,12 +16,14 @@ class ComparisonView(DashboardView):
         form = PeriodForm(request.GET or None)
         start, end = form.period()
         report = build_report(tenant=self.tenant, start=start, end=end)
-        context = {"form": form, "start": start, "end": end, "report": report}
-        if report is not None:
-            context.update(
-                replay=replay_rows(report),
-                observed=observed_rows(report),
-                experiment=experiment_rows(report),
-                profile=profile_rows(report),
-            )
-        return self.render("crm/comparison.html", context)
+        context = {
+            "form": form,
+            "start": start,
+            "end": end,
+            "report": report,
+            "replay": replay_rows(report),
+            "observed": observed_rows(report),
+            "experiment": experiment_rows(report),
+            "profile": profile_rows(report),
+        }
+        return self.render("insights/comparison.html", context)

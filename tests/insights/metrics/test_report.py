@@ -95,7 +95,7 @@ def test_default_period_is_the_last_30_days(tenant, channels, api):
 
 
 def test_the_report_costs_the_same_queries_whatever_the_history(tenant, channels, django_assert_max_num_queries):
-    from crm.metrics.comparison import comparison_report
+    from insights.metrics.comparison import comparison_report
 
     from .logs import outbound
 

@@ -100,7 +100,7 @@ def test_simulate_command_errors():
 
 
 def test_progress_bar_writes_only_on_a_terminal():
-    from crm.management.commands.simulate import ProgressBar
+    from crm.management.progress import ProgressBar
 
     class Tty(io.StringIO):
         def isatty(self):

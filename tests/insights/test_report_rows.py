@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.utils import translation
 
-from crm.views.report import experiment_rows, observed_rows, replay_rows
+from insights.views.report import experiment_rows, observed_rows, replay_rows
 
 REPORT = {
     "replay": {

@@ -2,37 +2,21 @@
 
 from __future__ import annotations
 
-import sys
 from datetime import UTC, datetime, timedelta
 
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
 from crm.management.instants import parse_instant
+from crm.management.progress import ProgressBar
 from crm.models import Tenant
+from simulator.services import simulation_run
 
 
 def default_start(days: int) -> datetime:
     """Midnight UTC ``days`` days ago: the simulated period ends today."""
     today = timezone.now().astimezone(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
     return today - timedelta(days=days)
-
-
-class ProgressBar:
-    """A one-line bar on stderr, only when stderr is a terminal."""
-
-    def __init__(self, stream=None) -> None:
-        self.stream = stream or sys.stderr
-        self.enabled = self.stream.isatty()
-
-    def __call__(self, day: int, days: int) -> None:
-        if not self.enabled:
-            return
-        done = int(30 * day / max(days, 1))
-        self.stream.write(f"\r[{'#' * done}{'.' * (30 - done)}] day {day}/{days}")
-        if day >= days:
-            self.stream.write("\n")
-        self.stream.flush()
 
 
 class Command(BaseCommand):
@@ -46,8 +30,6 @@ class Command(BaseCommand):
         parser.add_argument("--start", help="ISO 8601 (default: midnight UTC, --days days ago)")
 
     def handle(self, *args, slug, customers, days, seed, start, **options):
-        from simulator.services import simulation_run
-
         tenant = Tenant.objects.filter(slug=slug).first()
         if tenant is None:
             raise CommandError(f"No tenant with slug {slug!r}.")

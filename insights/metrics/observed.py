@@ -14,6 +14,8 @@ from django.db.models import Count, Min
 from django.utils.dateparse import parse_datetime
 
 from crm.models import Event, Message, Tenant, Ticket
+from crm.policies import cohort_mode
+from journeys.models import Enrollment
 
 from . import stats
 from .modes import ModeTimeline
@@ -97,8 +99,6 @@ def _collect_csat(groups: Groups, tenant: Tenant, start: datetime, end: datetime
 
 
 def _collect_enrollments(groups: Groups, tenant: Tenant, start: datetime, end: datetime) -> None:
-    from journeys.models import Enrollment
-
     rows = (
         Enrollment.objects.filter(tenant=tenant, enrolled_at__gte=start, enrolled_at__lt=end)
         .values("mode", "cohort", "journey__name")
@@ -213,7 +213,7 @@ def observed_metrics(*, tenant: Tenant, start: datetime, end: datetime) -> tuple
     block = {
         **(experiment or {}),
         "cohorts": {
-            name: {"mode": groups.timeline.cohort_mode(name), **summarize(samples)}
+            name: {"mode": cohort_mode(name), **summarize(samples)}
             for name, samples in (("holdout", holdout), ("treatment", treatment))
         },
         "difference": cohort_difference(holdout, treatment),

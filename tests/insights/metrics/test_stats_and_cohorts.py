@@ -7,8 +7,8 @@ import sys
 
 import pytest
 
-from crm.metrics import stats
 from crm.policies import effective_mode, experiment_cohort
+from insights.metrics import stats
 from tests.factories import TenantFactory
 
 

@@ -7,9 +7,9 @@ import json
 from django.core.management.base import BaseCommand, CommandError
 
 from crm.management.instants import parse_instant
-from crm.metrics.comparison import comparison_report, default_period
-from crm.metrics.render import as_csv, as_table
 from crm.models import Tenant
+from insights.metrics.comparison import comparison_report, default_period
+from insights.metrics.render import as_csv, as_table
 
 
 class Command(BaseCommand):

@@ -6,9 +6,9 @@ from datetime import timedelta
 
 import pytest
 
-from crm.metrics.observed import observed_metrics
 from crm.models import ModeChange
 from crm.policies import experiment_cohort
+from insights.metrics.observed import observed_metrics
 from journeys.models import Enrollment, Journey
 
 from .logs import T0, at, contact, event, inbound, outbound, ticket

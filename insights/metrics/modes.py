@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from crm.models import ModeChange, Tenant
-from crm.policies import effective_mode, experiment_cohort
+from crm.policies import cohort_mode, effective_mode, experiment_cohort
 from crm.policies.registry import HOLDOUT, TREATMENT
 
 
@@ -65,16 +65,10 @@ class ModeTimeline:
             else:
                 pct = setting.experiment_holdout_percent
                 modes.update(
-                    {self.cohort_mode(HOLDOUT, setting)} if pct > 0 else set(),
-                    {self.cohort_mode(TREATMENT, setting)} if pct < 100 else set(),
+                    {cohort_mode(HOLDOUT)} if pct > 0 else set(),
+                    {cohort_mode(TREATMENT)} if pct < 100 else set(),
                 )
         return modes
-
-    def cohort_mode(self, cohort: str, setting: _Setting | None = None) -> str:
-        """The mode a cohort is handled under (asked of ``effective_mode``)."""
-        base = setting or self.settings[-1]
-        everyone = _Setting(base.mode, base.experiment_salt, 100 if cohort == HOLDOUT else 0)
-        return effective_mode(everyone, 1)
 
     def experiment_between(self, start: datetime, end: datetime) -> dict | None:
         first = max(0, bisect.bisect_right(self.times, start) - 1)

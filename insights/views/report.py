@@ -1,12 +1,7 @@
-"""The comparison report (crm.metrics) shaped into table rows for the dashboard.
-
-The metrics engine is optional here: without it the page says no comparison is available
-rather than showing made-up figures.
-"""
+"""The comparison report (insights.metrics) shaped into table rows for the dashboard."""
 
 from __future__ import annotations
 
-import importlib
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -16,8 +11,10 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from crm.models import Mode, Tenant
+from crm.policies import registry as policies
+from insights.metrics.comparison import comparison_report
 
-POLICIES = ("multichannel", "crosschannel", "omnichannel")
+POLICIES = tuple(policies.keys())
 MODE_LABELS = dict(Mode.choices)
 COHORT_LABELS = {"holdout": _("Holdout"), "treatment": _("Treatment")}
 
@@ -46,18 +43,8 @@ METRIC_LABELS = {
 }
 
 
-def _builder():
-    """The metrics engine's report function, or ``None`` while it is not installed."""
-    try:
-        module = importlib.import_module("crm.metrics.comparison")
-    except ImportError:
-        return None
-    return getattr(module, "comparison_report", None)
-
-
-def build_report(*, tenant: Tenant, start: datetime, end: datetime) -> dict | None:
-    builder = _builder()
-    return None if builder is None else builder(tenant=tenant, start=start, end=end)
+def build_report(*, tenant: Tenant, start: datetime, end: datetime) -> dict:
+    return comparison_report(tenant=tenant, start=start, end=end)
 
 
 @dataclass(frozen=True)

@@ -16,11 +16,14 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
-from crm.management.commands.simulate import ProgressBar, default_start
-from crm.metrics.comparison import comparison_report
-from crm.metrics.render import as_table
+from crm.management.progress import ProgressBar
 from crm.models import Membership, ModeChange, Role, Tenant
 from crm.services.tenants import tenant_create, tenant_update
+from insights.metrics.comparison import comparison_report
+from insights.metrics.render import as_table
+from simulator.management.commands.simulate import default_start
+from simulator.models import SimulationRun
+from simulator.services import simulation_run
 
 SLUG, USERNAME = "demo", "demo"
 CUSTOMERS, DAYS, SEED, HOLDOUT = 60, 30, 2026, 50
@@ -55,9 +58,6 @@ class Command(BaseCommand):
     help = "Set up a demo tenant with a simulated month and print the comparison of the three policies."
 
     def handle(self, *args, **options):
-        from simulator.models import SimulationRun
-        from simulator.services import simulation_run
-
         call_command("migrate", interactive=False, verbosity=0)
         start = default_start(DAYS)
         tenant, created = demo_tenant(since=start - timedelta(days=1))

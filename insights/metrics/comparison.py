@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 from django.utils import timezone
 
 from crm.models import Tenant
+from simulator.selectors import simulation_assumptions_for
 
 from .observed import observed_metrics
 from .profile import profile_metrics
@@ -51,6 +52,4 @@ def comparison_report(
 
 def simulation_assumptions(*, tenant: Tenant, start: datetime, end: datetime) -> list:
     """The behavioural assumptions of simulations whose virtual time overlaps the period."""
-    from simulator.selectors import simulation_assumptions_for
-
     return simulation_assumptions_for(tenant=tenant, start=start, end=end)

@@ -6,8 +6,8 @@ from datetime import timedelta
 
 import pytest
 
-from crm.metrics.replay import replay_metrics
 from crm.services.contacts import contact_merge
+from insights.metrics.replay import replay_metrics
 from journeys.models import Enrollment, Journey, Offer, OfferRedemption, StepRun
 
 from .logs import T0, at, contact, event, inbound, outbound, ticket
@@ -243,8 +243,8 @@ def test_repeat_share_counts_episodes_with_a_switch_once_however_many_switches(t
 
 
 def test_replay_reads_each_policys_behaviour_from_the_policy_objects():
-    from crm.metrics.replay import accepted_offer_pairs, hides_switches, replies_on_latest_inbound
     from crm.policies import policy_for_mode
+    from insights.metrics.replay import accepted_offer_pairs, hides_switches, replies_on_latest_inbound
 
     multi, cross, omni = (policy_for_mode(m) for m in ("multichannel", "crosschannel", "omnichannel"))
     assert [hides_switches(p) for p in (multi, cross, omni)] == [True, False, False]

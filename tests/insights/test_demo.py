@@ -8,8 +8,8 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
 
-from crm.management.commands import demo
 from crm.models import Channel, Membership, ModeChange, Tenant
+from insights.management.commands import demo
 from simulator.models import SimulationRun
 
 

@@ -9,7 +9,7 @@ from rest_framework.response import Response
 from crm.api.base import TenantApi
 from crm.errors import ApplicationError
 
-from .comparison import comparison_report, default_period
+from .metrics.comparison import comparison_report, default_period
 
 
 class ComparisonApi(TenantApi):
