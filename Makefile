@@ -29,10 +29,11 @@ demo: install
 test: install
 	$(PY) -m pytest
 
-#: lint with ruff
+#: lint with ruff, and the apps' layers contract (.importlinter)
 lint: install
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/lint-imports
 
 #: format with ruff
 fmt: install
