@@ -38,6 +38,8 @@ def demo_tenant(*, since: datetime) -> tuple[Tenant, bool]:
         return tenant, False
     tenant = tenant_create(slug=SLUG, name="Demo shop", mode="omnichannel", by="demo")
     ModeChange.objects.filter(tenant=tenant).update(changed_at=since)
+    # The cohorts follow the salt: a salt of the seed makes two installs split the same contacts.
+    Tenant.objects.filter(pk=tenant.pk).update(experiment_salt=f"{SLUG}-{SEED}")
     changes = {"frequency_cap_max_sends": 2, "frequency_cap_days": 7, "offer_links": {"email": ["webchat"]}}
     tenant = tenant_update(tenant=tenant, changes=changes, by="demo")
     return tenant, True
@@ -57,9 +59,14 @@ def demo_login(tenant: Tenant) -> str:
 class Command(BaseCommand):
     help = "Set up a demo tenant with a simulated month and print the comparison of the three policies."
 
-    def handle(self, *args, **options):
+    def add_arguments(self, parser):
+        parser.add_argument("--customers", type=int, default=None, help=f"simulated customers (default {CUSTOMERS})")
+        parser.add_argument("--days", type=int, default=None, help=f"simulated days (default {DAYS})")
+
+    def handle(self, *args, customers=None, days=None, **options):
+        customers, days = customers or CUSTOMERS, days or DAYS
         call_command("migrate", interactive=False, verbosity=0)
-        start = default_start(DAYS)
+        start = default_start(days)
         tenant, created = demo_tenant(since=start - timedelta(days=1))
         password = demo_login(tenant)
         run = SimulationRun.objects.filter(tenant=tenant).order_by("id").first()
@@ -67,11 +74,11 @@ class Command(BaseCommand):
             tenant = tenant_update(
                 tenant=tenant, changes={"experiment": {"holdout_percent": HOLDOUT}}, by="demo", at=start
             )
-            self.stdout.write(f"Simulating {CUSTOMERS} customers over {DAYS} days (seed {SEED})...")
+            self.stdout.write(f"Simulating {customers} customers over {days} days (seed {SEED})...")
             run = simulation_run(
                 tenant=tenant,
-                customers=CUSTOMERS,
-                days=DAYS,
+                customers=customers,
+                days=days,
                 seed=SEED,
                 start=start,
                 on_day=ProgressBar(self.stderr._out),
