@@ -1,59 +1,79 @@
-"""Which anymail webhook view reads a request, configured with the channel's own secrets."""
+"""E-mail through an ESP: anymail's inbound and tracking webhook views, configured with the
+channel's own secrets, authenticate and parse the ESP's native posts.
+
+An ESP module names its two views and says which one a request is for (``is_tracking``);
+anymail's basic auth (``webhook_secret``, ``user:password``) is the default authentication.
+"""
 
 from __future__ import annotations
 
 import json
+from typing import Any, ClassVar
 
-from anymail.webhooks import amazon_ses, mailgun, postmark
+from anymail.exceptions import AnymailConfigurationError, AnymailError, AnymailWebhookValidationFailure
+from anymail.webhooks.base import AnymailBasicAuthMixin, AnymailCoreWebhookView
+
+from channels_app.errors import WebhookForbidden, WebhookUnparseable
 
 from .base import secrets_of
+from .email_base import EmailAdapter
 
-VIEWS = {  # provider: (inbound view, tracking view)
-    "mailgun": (mailgun.MailgunInboundWebhookView, mailgun.MailgunTrackingWebhookView),
-    "postmark": (postmark.PostmarkInboundWebhookView, postmark.PostmarkTrackingWebhookView),
-    "amazon_ses": (amazon_ses.AmazonSESInboundWebhookView, amazon_ses.AmazonSESTrackingWebhookView),
-}
+#: basic auth of the views built to parse a kept payload again (authenticated on arrival)
+REPLAY_SECRET = "replay:replay"
+PARSE_ERRORS = (AnymailError, AnymailConfigurationError, KeyError, ValueError, TypeError, AttributeError)
 
 
-def _is_tracking(provider: str, request) -> bool:
+def json_body(request) -> Any:
+    """The request body as JSON, or ``None`` when it is not JSON."""
     try:
-        body = (
-            json.loads(request.body) if request.content_type == "application/json" or provider == "amazon_ses" else {}
-        )
+        return json.loads(request.body)
     except (ValueError, UnicodeDecodeError):
-        return False
-    if not isinstance(body, dict):
-        return False
-    if provider == "mailgun":
-        return "event-data" in body
-    if provider == "postmark":
-        return "RecordType" in body
-    try:
-        return json.loads(body.get("Message", "{}")).get("notificationType") != "Received"
-    except (ValueError, AttributeError):
-        return False
+        return None
 
 
-def validating_views(provider: str, request, channel) -> list:
-    """anymail views configured with this channel's secrets (one per Mailgun signing key)."""
-    inbound_view, tracking_view = VIEWS[provider]
-    view_cls = tracking_view if _is_tracking(provider, request) else inbound_view
-    basic = secrets_of(channel, "webhook_secret")
-    if provider != "mailgun":
-        return [view_cls(webhook_secret=basic, auto_confirm_sns_subscriptions=False)] if basic else []
-    return [view_cls(webhook_secret=basic, webhook_signing_key=k) for k in secrets_of(channel, "webhook_signing_key")]
+class EspAdapter(EmailAdapter):
+    """Abstract: an ESP served by anymail's webhook views."""
 
+    inbound_view: ClassVar[type[AnymailCoreWebhookView]]
+    tracking_view: ClassVar[type[AnymailCoreWebhookView]]
+    optional_credentials = ("webhook_secret", "secret")
 
-def parsing_view(provider: str, request):
-    """A view for parsing only (replay of a payload authenticated when it arrived)."""
-    inbound_view, tracking_view = VIEWS[provider]
-    view_cls = tracking_view if _is_tracking(provider, request) else inbound_view
-    kwargs = {"webhook_signing_key": "replay"} if provider == "mailgun" else {"auto_confirm_sns_subscriptions": False}
-    return view_cls(webhook_secret=["replay:replay"], **kwargs)
+    def is_tracking(self, request) -> bool:
+        """Whether the request is a tracking event (else an inbound message)."""
+        raise NotImplementedError
 
+    def view_class(self, request) -> type[AnymailCoreWebhookView]:
+        return self.tracking_view if self.is_tracking(request) else self.inbound_view
 
-def sns_type(request) -> str:
-    try:
-        return str(json.loads(request.body).get("Type", ""))
-    except (ValueError, AttributeError):
-        return ""
+    def view_kwargs(self, channel) -> dict:
+        """Keyword arguments for the views beyond the basic auth (the ESP's own settings)."""
+        return {}
+
+    def webhook_views(self, request, channel) -> list[AnymailCoreWebhookView]:
+        """Views configured with the channel's secrets; a request any of them validates is the ESP's."""
+        basic = secrets_of(channel, "webhook_secret")
+        return [self.view_class(request)(webhook_secret=basic, **self.view_kwargs(channel))] if basic else []
+
+    def parsing_view(self, request, channel) -> AnymailCoreWebhookView:
+        return self.view_class(request)(webhook_secret=[REPLAY_SECRET], **self.view_kwargs(channel))
+
+    def verify_esp(self, *, request, channel) -> None:
+        for view in self.webhook_views(request, channel):
+            try:
+                AnymailBasicAuthMixin.validate_request(view, request)
+                view.run_validators(request)
+            except AnymailWebhookValidationFailure:
+                continue
+            except AnymailError as exc:
+                raise WebhookUnparseable(str(exc)) from None
+            request.anymail_view = view
+            return
+        raise WebhookForbidden("missing or invalid e-mail webhook authentication")
+
+    def parse_esp(self, *, request, channel) -> list:
+        try:
+            view = getattr(request, "anymail_view", None) or self.parsing_view(request, channel)
+            esp_events = view.parse_events(request)
+        except PARSE_ERRORS as exc:
+            raise WebhookUnparseable(f"{type(exc).__name__}: {exc}") from None
+        return [self.from_anymail(event, channel) for event in esp_events]
