@@ -3,6 +3,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db.models import ProtectedError
 from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
 from rest_framework.response import Response
@@ -24,8 +25,15 @@ class ProviderField(serializers.ChoiceField):
     """One of the registered providers, read from the registry when the field is used (the
     providers are connected once the apps are ready, after this module is imported)."""
 
+    default_error_messages = {"invalid_choice": _('"{input}" is not a provider; one of: {known}.')}
+
     def __init__(self, **kwargs) -> None:
         super().__init__(choices=(), **kwargs)
+
+    def to_internal_value(self, data):
+        if str(data) not in self.choice_strings_to_values:
+            self.fail("invalid_choice", input=data, known=", ".join(self.choices))
+        return str(data)
 
     @property
     def choices(self) -> dict:
