@@ -5,15 +5,20 @@ from __future__ import annotations
 
 import importlib
 import inspect
+import json
 import pkgutil
+import re
+from pathlib import Path
 
 import pytest
 
 import tests.channels_app
 from channels_app.adapters import registry as registry_module
-from channels_app.adapters.base import Adapter
+from channels_app.adapters.base import Adapter, hmac_sha256_hex
 from channels_app.adapters.registry import register, registry
-from crm.registry import AlreadyRegisteredError
+from channels_app.errors import WebhookForbidden
+from crm.registry import AlreadyRegisteredError, Registry
+from tests.factories import ChannelFactory
 
 from .security import WebhookSecurityCases
 
@@ -79,3 +84,35 @@ def test_the_whatsapp_window_belongs_to_the_whatsapp_adapters_only():
     windows = {a.key: a.session_window("whatsapp") for a in registry if a.session_window("whatsapp")}
     assert {key: w.total_seconds() for key, w in windows.items()} == {"meta": 86400, "twilio": 86400}
     assert registry.get("twilio").session_window("sms") is None
+
+
+def _worked_example() -> str:
+    """The adapter module of docs/architecture.md's "Adding a provider", importable as if it
+    were a module of channels_app.adapters."""
+    docs = (Path(__file__).resolve().parents[2] / "docs" / "architecture.md").read_text()
+    section = docs[docs.index("### Adding a provider") :]
+    code = re.search(r"```python\n(.*?)```", section, re.DOTALL).group(1)
+    return code.replace("from .", "from channels_app.adapters.")
+
+
+def test_the_worked_example_of_the_docs_is_a_working_provider(monkeypatch, rf, tenant):
+    fresh: Registry[Adapter] = Registry("provider")
+    monkeypatch.setattr(registry_module, "registry", fresh)  # the example registers here, not for real
+    exec(compile(_worked_example(), "acme_sms.py", "exec"), {"__name__": "channels_app.adapters.acme_sms"})
+    adapter = fresh.get("acme_sms")
+    assert adapter.kinds == {"sms"} and adapter.required_credentials == ("signing_secret",)
+    channel = ChannelFactory(tenant=tenant, kind="sms", credentials={"signing_secret": "s3cr3t"})
+    body = json.dumps({"id": "acme-1", "sender": "+33612345678", "text": "Hello"}).encode()
+    signed = rf.post(
+        "/", body, content_type="application/json", headers={"X-Acme-Signature": hmac_sha256_hex("s3cr3t", body)}
+    )
+    adapter.verify(request=signed, channel=channel)
+    [event] = adapter.parse(request=signed, channel=channel)
+    assert (event.inbound.from_address, event.inbound.text, event.inbound.external_id) == (
+        "+33612345678",
+        "Hello",
+        "acme-1",
+    )
+    forged = rf.post("/", body, content_type="application/json", headers={"X-Acme-Signature": "0" * 64})
+    with pytest.raises(WebhookForbidden):
+        adapter.verify(request=forged, channel=channel)
