@@ -8,7 +8,7 @@ it. That app connects its registry here in its ``AppConfig.ready()``
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterator
 from typing import Protocol
 
 from django.core.exceptions import ImproperlyConfigured, ValidationError
@@ -29,7 +29,7 @@ class ProviderSpec(Protocol):
 class ProviderCatalogue(Protocol):
     def get(self, key: str) -> ProviderSpec: ...  # LookupError for an unknown key
 
-    def __iter__(self) -> Iterable[ProviderSpec]: ...
+    def __iter__(self) -> Iterator[ProviderSpec]: ...
 
 
 _catalogue: ProviderCatalogue | None = None

@@ -10,6 +10,8 @@ from __future__ import annotations
 import importlib
 import pkgutil
 
+from django.core.exceptions import ImproperlyConfigured
+
 from crm.registry import Registry
 
 from .base import Adapter
@@ -19,6 +21,9 @@ registry: Registry[Adapter] = Registry("provider")
 
 def register(cls: type[Adapter]) -> type[Adapter]:
     """Class decorator: one instance of the adapter, under its ``key``."""
+    missing = [name for name in ("key", "label") if not getattr(cls, name, None)]
+    if missing:
+        raise ImproperlyConfigured(f"adapter {cls.__qualname__} declares no {' and no '.join(missing)}")
     registry.register(cls.key)(cls())
     return cls
 

@@ -11,6 +11,7 @@ import re
 from pathlib import Path
 
 import pytest
+from django.core.exceptions import ImproperlyConfigured
 
 import tests.channels_app
 from channels_app.adapters import registry as registry_module
@@ -68,7 +69,7 @@ def test_a_second_adapter_under_a_registered_key_is_refused():
 
         @register
         class SecondConsole(Adapter):
-            key = "console"
+            key, label = "console", "Another console"
 
     assert type(registry.get("console")).__name__ == "ConsoleAdapter"
 
@@ -116,3 +117,13 @@ def test_the_worked_example_of_the_docs_is_a_working_provider(monkeypatch, rf, t
     forged = rf.post("/", body, content_type="application/json", headers={"X-Acme-Signature": "0" * 64})
     with pytest.raises(WebhookForbidden):
         adapter.verify(request=forged, channel=channel)
+
+
+def test_an_adapter_without_a_label_is_refused_when_it_registers():
+    with pytest.raises(ImproperlyConfigured, match="declares no label"):
+
+        @register
+        class Unlabelled(Adapter):
+            key = "unlabelled"
+
+    assert "unlabelled" not in registry
