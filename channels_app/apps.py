@@ -8,9 +8,14 @@ class ChannelsAppConfig(AppConfig):
 
     def ready(self) -> None:
         from crm.models import Message
+        from crm.providers import providers_connect
         from crm.signals import outbound_queued
 
+        from .adapters.registry import autodiscover, registry
         from .services.outbound import outbound_enqueue
+
+        autodiscover()
+        providers_connect(registry)
 
         def enqueue_delivery(sender, *, message, **kwargs):
             outbound_enqueue(message)

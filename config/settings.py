@@ -149,7 +149,7 @@ SPECTACULAR_SETTINGS = {
         "MessageStatusEnum": "crm.models.messages.MessageStatus",
         "IdentityKindEnum": "crm.models.contacts.IdentityKind",
         "ModeEnum": "crm.models.tenants.Mode",
-        "ProviderEnum": "crm.models.channels.Provider",
+        "ProviderEnum": "crm.providers.provider_choices",
     },
 }
 

@@ -5,12 +5,13 @@ from __future__ import annotations
 import hashlib
 import hmac
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, ClassVar
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
+from django.utils.functional import Promise
 
 if TYPE_CHECKING:
     from crm.models import Channel, Message
@@ -78,13 +79,30 @@ def webhook_url(channel: Channel) -> str:
 
 
 class Adapter:
+    """One provider. A module of ``channels_app.adapters`` that subclasses this and decorates
+    the class with ``@register`` is all a new provider needs (``docs/architecture.md``)."""
+
+    #: the value of ``Channel.provider`` this adapter serves
     key: ClassVar[str]
-    #: other provider names served by the same adapter
-    aliases: ClassVar[tuple[str, ...]] = ()
+    label: ClassVar[str | Promise]
+    #: channel kinds it serves; ``None``: any kind
+    kinds: ClassVar[frozenset[str] | None] = None
+    #: whether the provider calls the channel's webhook URL at all
+    receives_webhooks: ClassVar[bool] = False
+    #: per channel kind, the customer-care window outside which it refuses a free-form message
+    #: (WhatsApp: 24 h after the customer's last message); kinds not listed have none
+    session_windows: ClassVar[dict[str, timedelta]] = {}
+    #: credential keys a channel must have (checked on create and update) and may have
+    required_credentials: ClassVar[tuple[str, ...]] = ()
+    optional_credentials: ClassVar[tuple[str, ...]] = ()
     #: provider message statuses → MessageStatus values
     status_map: ClassVar[dict[str, str]] = {}
-    #: whether the provider receives webhooks at all
-    receives_webhooks: ClassVar[bool] = False
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} {self.key!r}>"
+
+    def session_window(self, kind: str) -> timedelta | None:
+        return self.session_windows.get(kind)
 
     def challenge(self, *, request: HttpRequest, channel: Channel) -> HttpResponse:
         """Answer a GET (subscription verification); most providers have none. A HEAD (some

@@ -4,15 +4,18 @@ from __future__ import annotations
 
 import logging
 
+from django.utils.translation import gettext_lazy as _
+
 from .base import Adapter, ProviderResult
-from .registry import registry
+from .registry import register
 
 logger = logging.getLogger("channels.console")
 
 
-@registry.register
+@register
 class ConsoleAdapter(Adapter):
     key = "console"
+    label = _("Console (records, delivers nothing)")
 
     def send(self, *, channel, message) -> ProviderResult:
         logger.info(

@@ -23,6 +23,7 @@ import pycurl
 from django.conf import settings
 from django.utils.crypto import constant_time_compare
 from django.utils.dateparse import parse_datetime
+from django.utils.translation import gettext_lazy as _
 
 from channels_app.errors import (
     PermanentProviderError,
@@ -35,7 +36,7 @@ from crm.models import MessageStatus
 from crm.services.messages import InboundMessage
 
 from .base import Adapter, InboundEvent, ProviderResult, StatusEvent, UnknownEvent, hmac_sha256_hex, secrets_of
-from .registry import registry
+from .registry import register
 
 TIMESTAMP_TOLERANCE_SECONDS = 300
 CALL_FIELDS = ("duration", "transcript", "recording_url", "direction", "call_status")
@@ -70,10 +71,13 @@ def verify_signed_body(request, secrets: list[str]) -> None:
         raise WebhookForbidden("missing or invalid X-Signature")
 
 
-@registry.register
+@register
 class SignedWebhookAdapter(Adapter):
     key = "webhook"
+    label = _("Signed webhook")
     receives_webhooks = True
+    required_credentials = ("secret",)  # signs both directions
+    optional_credentials = ("outbound_url",)  # without it the channel only receives
     status_map = {
         "sent": MessageStatus.SENT,
         "delivered": MessageStatus.DELIVERED,

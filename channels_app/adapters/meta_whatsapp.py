@@ -4,13 +4,14 @@ several messages and statuses per POST."""
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import TypedDict
 
 import requests
 from django.conf import settings
 from django.http import HttpResponse
 from django.utils.crypto import constant_time_compare
+from django.utils.translation import gettext_lazy as _
 
 from channels_app.errors import (
     OutsideWindowError,
@@ -19,11 +20,11 @@ from channels_app.errors import (
     WebhookUnparseable,
     error_for_status,
 )
-from crm.models import MessageStatus
+from crm.models import ChannelKind, MessageStatus
 from crm.services.messages import InboundMessage
 
 from .base import Adapter, InboundEvent, ProviderResult, StatusEvent, UnknownEvent, hmac_sha256_hex, secrets_of
-from .registry import registry
+from .registry import register
 
 GRAPH_URL = "https://graph.facebook.com/v21.0/{phone_number_id}/messages"
 #: Cloud API error codes for "outside the 24-hour customer service window"
@@ -63,10 +64,15 @@ def _text_of(message: dict) -> str:
     return f"[{kind}] {caption}".strip()
 
 
-@registry.register
+@register
 class MetaWhatsAppAdapter(Adapter):
     key = "meta"
+    label = _("Meta WhatsApp Cloud API")
+    kinds = frozenset({ChannelKind.WHATSAPP})
     receives_webhooks = True
+    session_windows = {ChannelKind.WHATSAPP: timedelta(hours=24)}
+    required_credentials = ("app_secret",)  # signs every notification
+    optional_credentials = ("verify_token", "access_token", "phone_number_id")
     status_map = {
         "sent": MessageStatus.SENT,
         "delivered": MessageStatus.DELIVERED,

@@ -6,11 +6,13 @@ The signature covers the URL Twilio called, so it is rebuilt from ``PUBLIC_BASE_
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import TypedDict
 
 import requests
 from django.conf import settings
 from django.http import HttpResponse
+from django.utils.translation import gettext_lazy as _
 from twilio.base.exceptions import TwilioRestException
 from twilio.request_validator import RequestValidator
 from twilio.rest import Client
@@ -20,7 +22,7 @@ from crm.models import ChannelKind, MessageStatus
 from crm.services.messages import InboundMessage
 
 from .base import Adapter, InboundEvent, ProviderResult, StatusEvent, secrets_of, webhook_url
-from .registry import registry
+from .registry import register
 
 WHATSAPP_PREFIX = "whatsapp:"
 #: Twilio error codes that mean "outside the WhatsApp 24-hour window" or "never deliverable"
@@ -50,10 +52,15 @@ def public_url(request) -> str:
     return settings.PUBLIC_BASE_URL + request.get_full_path()
 
 
-@registry.register
+@register
 class TwilioAdapter(Adapter):
     key = "twilio"
+    label = _("Twilio")
+    kinds = frozenset({ChannelKind.SMS, ChannelKind.WHATSAPP})
     receives_webhooks = True
+    session_windows = {ChannelKind.WHATSAPP: timedelta(hours=24)}  # WhatsApp's rule, not SMS's
+    required_credentials = ("auth_token",)  # signs every callback
+    optional_credentials = ("account_sid",)  # to send
     status_map = {
         "queued": MessageStatus.QUEUED,
         "accepted": MessageStatus.QUEUED,

@@ -29,9 +29,6 @@ from .email_threads import email_reference_record
 from .fallback import outbound_fallback
 from .status import status_receipts_apply_pending
 
-SESSION_WINDOW = timedelta(hours=24)
-WINDOW_PROVIDERS = {"meta", "twilio"}
-
 
 def outbound_enqueue(message: Message) -> None:
     from channels_app.tasks import outbound_message_deliver
@@ -116,13 +113,13 @@ def _refusal(message: Message) -> PermanentProviderError | None:
         tenant_id=message.tenant_id, contact_id=message.contact_id, channel_kind=channel.kind
     ):
         return PermanentProviderError(f"suppressed: the contact opted out of {channel.kind}")
-    if channel.kind == "whatsapp" and channel.provider in WINDOW_PROVIDERS:
+    if (window := registry.get(channel.provider).session_window(channel.kind)) is not None:
         recent = Message.objects.filter(
             tenant_id=message.tenant_id,
             contact_id=message.contact_id,
-            channel__kind="whatsapp",
+            channel__kind=channel.kind,
             direction=Direction.INBOUND,
-            occurred_at__gte=timezone.now() - SESSION_WINDOW,
+            occurred_at__gte=timezone.now() - window,
         )
         if not recent.exists():
             return OutsideWindowError("outside the WhatsApp 24-hour window (no customer message in 24 h)")

@@ -19,6 +19,7 @@ from crm.models import (
     Role,
     Tenant,
 )
+from crm.providers import provider_choices
 from crm.services.tenants import api_key_create, channel_check, tenant_create, tenant_update
 
 from .scoping import (
@@ -122,6 +123,7 @@ class ApiKeyAdmin(TenantScopedAdmin):
 
 
 class ChannelForm(TenantScopedForm):
+    provider = forms.ChoiceField(label=_("provider"), choices=provider_choices, initial="console")
     new_credentials = forms.CharField(
         label=_("credentials (JSON object)"),
         required=False,
@@ -147,10 +149,16 @@ class ChannelForm(TenantScopedForm):
 
     def clean(self):
         data = super().clean()
+        if "provider" not in data or "kind" not in data:
+            return data  # the field's own error says why
+        credentials = data.get("new_credentials")
+        if credentials is None and (self.instance.pk is None or "provider" in self.changed_data):
+            credentials = self.instance.credentials  # the stored ones, checked for the new provider
         try:
-            channel_check(kind=data.get("kind", ""), provider=data.get("provider", ""))
+            channel_check(kind=data["kind"], provider=data["provider"], credentials=credentials)
         except ApplicationError as exc:
-            self.add_error("provider", exc.message)
+            for field, errors in (exc.extra or {"provider": [exc.message]}).items():
+                self.add_error("provider" if field == "provider" else "new_credentials", errors)
         return data
 
     def save(self, commit=True):

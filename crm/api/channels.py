@@ -3,12 +3,14 @@ from __future__ import annotations
 from django.conf import settings
 from django.db.models import ProtectedError
 from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
 from rest_framework.response import Response
 
 from crm.errors import ConflictError
-from crm.models import ChannelKind, Provider, Role
+from crm.models import ChannelKind, Role
+from crm.providers import provider_choices
 from crm.selectors.tenants import channel_get, channel_list
 from crm.services.tenants import channel_create, channel_update
 
@@ -19,10 +21,41 @@ def webhook_url(channel) -> str:
     return settings.PUBLIC_BASE_URL + reverse("channels_app:webhook", kwargs={"token": channel.webhook_token})
 
 
+class ProviderField(serializers.ChoiceField):
+    """One of the registered providers, read from the registry when the field is used (the
+    providers are connected once the apps are ready, after this module is imported)."""
+
+    default_error_messages = {"invalid_choice": _('"{input}" is not a provider; one of: {known}.')}
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(choices=(), **kwargs)
+
+    def to_internal_value(self, data):
+        if str(data) not in self.choice_strings_to_values:
+            self.fail("invalid_choice", input=data, known=", ".join(self.choices))
+        return str(data)
+
+    @property
+    def choices(self) -> dict:
+        return dict(provider_choices())
+
+    @choices.setter
+    def choices(self, value) -> None:  # fixed by the registry, not by the declaration
+        pass
+
+    @property
+    def grouped_choices(self) -> dict:
+        return self.choices
+
+    @property
+    def choice_strings_to_values(self) -> dict:
+        return {key: key for key in self.choices}
+
+
 class ChannelInputSerializer(serializers.Serializer):
     kind = serializers.ChoiceField(choices=ChannelKind.choices)
     name = serializers.CharField(max_length=200)
-    provider = serializers.ChoiceField(choices=Provider.choices, default=Provider.CONSOLE)
+    provider = ProviderField(default="console")
     address = serializers.CharField(max_length=320, required=False, allow_blank=True, default="")
     enabled = serializers.BooleanField(default=True)
     credentials = serializers.DictField(child=serializers.CharField(allow_blank=True), required=False, write_only=True)

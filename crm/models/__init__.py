@@ -1,5 +1,5 @@
 from .base import TenantOwned, TenantQuerySet
-from .channels import Channel, ChannelKind, Provider
+from .channels import Channel, ChannelKind
 from .contacts import Consent, ConsentStatus, Contact, ContactMerge, Identity, IdentityKind
 from .events import Event
 from .messages import Direction, Message, MessageStatus, Purpose
@@ -23,7 +23,6 @@ __all__ = [
     "MessageStatus",
     "Mode",
     "ModeChange",
-    "Provider",
     "Purpose",
     "Role",
     "Tenant",

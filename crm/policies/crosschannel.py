@@ -3,10 +3,10 @@ from __future__ import annotations
 from django.db.models import Q
 
 from .base import Policy
-from .registry import registry
+from .registry import register
 
 
-@registry.register
+@register
 class CrosschannelPolicy(Policy):
     """Channels stay separate but hand context over: linked tickets, visible to each other."""
 

@@ -3,10 +3,10 @@ from __future__ import annotations
 from django.db.models import Q
 
 from .base import Policy
-from .registry import registry
+from .registry import register
 
 
-@registry.register
+@register
 class MultichannelPolicy(Policy):
     """Each channel is a silo: its own tickets, its own context, its own caps and offers."""
 

@@ -3,10 +3,10 @@ from __future__ import annotations
 from django.db.models import Q
 
 from .base import Policy
-from .registry import registry
+from .registry import register
 
 
-@registry.register
+@register
 class OmnichannelPolicy(Policy):
     """One customer, one conversation whatever the channel; every channel sees everything."""
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 import hashlib
 from typing import TYPE_CHECKING
 
+from crm.registry import Registry
+
 if TYPE_CHECKING:
     from crm.models import Tenant
 
@@ -16,25 +18,13 @@ TREATMENT = "treatment"
 COHORT_MODES = {HOLDOUT: "multichannel", TREATMENT: "omnichannel"}
 
 
-class Registry:
-    def __init__(self) -> None:
-        self._policies: dict[str, Policy] = {}
-
-    def register(self, cls: type[Policy]) -> type[Policy]:
-        self._policies[cls.key] = cls()
-        return cls
-
-    def get(self, key: str) -> Policy:
-        try:
-            return self._policies[key]
-        except KeyError:
-            raise KeyError(f"no policy registered for mode {key!r}") from None
-
-    def keys(self) -> list[str]:
-        return list(self._policies)
+registry: Registry[Policy] = Registry("policy")
 
 
-registry = Registry()
+def register(cls: type[Policy]) -> type[Policy]:
+    """Class decorator: one instance of the policy, under its mode."""
+    registry.register(cls.key)(cls())
+    return cls
 
 
 def experiment_cohort(tenant: Tenant, contact_id: int) -> str | None:

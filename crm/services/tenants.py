@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from crm.errors import ApplicationError, ConflictError
 from crm.models import ApiKey, Channel, ModeChange, Role, Tenant
-from crm.models.channels import PROVIDER_KINDS
+from crm.providers import provider_choices, provider_credential_errors, provider_kind_errors
 
 API_KEY_PREFIX = "ock_"
 
@@ -76,12 +76,21 @@ def api_key_create(*, tenant: Tenant, role: str = Role.AGENT, label: str = "") -
     return key, raw
 
 
-def channel_check(*, kind: str, provider: str) -> None:
-    allowed = PROVIDER_KINDS.get(provider, set())
-    if allowed is not None and kind not in allowed:
-        raise ApplicationError(
-            f"Provider {provider!r} cannot serve a {kind!r} channel.", {"provider": [f"not available for {kind}"]}
-        )
+def channel_check(*, kind: str, provider: str, credentials: dict | None = None) -> None:
+    """Refuse a provider that is not registered or cannot serve ``kind`` and, when
+    ``credentials`` are given, credentials that lack a key the provider requires."""
+    try:
+        errors = {"provider": provider_kind_errors(provider=provider, kind=kind)}
+        if credentials is not None:
+            errors["credentials"] = provider_credential_errors(provider=provider, credentials=credentials)
+    except LookupError:
+        known = ", ".join(key for key, _label in provider_choices())
+        raise ApplicationError(f"Unknown provider {provider!r}.", {"provider": [f"one of: {known}"]}) from None
+    errors = {field: messages for field, messages in errors.items() if messages}
+    if "provider" in errors:
+        raise ApplicationError(f"Provider {provider!r} cannot serve a {kind!r} channel.", errors)
+    if errors:
+        raise ApplicationError(f"Missing credentials for provider {provider!r}.", errors)
 
 
 def channel_create(
@@ -94,7 +103,7 @@ def channel_create(
     enabled: bool = True,
     credentials: dict | None = None,
 ) -> Channel:
-    channel_check(kind=kind, provider=provider)
+    channel_check(kind=kind, provider=provider, credentials=credentials or {})
     return Channel.objects.create(
         tenant=tenant,
         kind=kind,
@@ -107,7 +116,14 @@ def channel_create(
 
 
 def channel_update(*, channel: Channel, changes: dict) -> Channel:
-    channel_check(kind=changes.get("kind", channel.kind), provider=changes.get("provider", channel.provider))
+    """Apply validated changes; the credentials are checked when they or the provider change
+    (a rename leaves a channel's stored credentials alone)."""
+    checks_credentials = "credentials" in changes or "provider" in changes
+    channel_check(
+        kind=changes.get("kind", channel.kind),
+        provider=changes.get("provider", channel.provider),
+        credentials=changes.get("credentials", channel.credentials) if checks_credentials else None,
+    )
     for name, value in changes.items():
         setattr(channel, name, value)
     channel.save()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import json
 from pathlib import Path
 
@@ -20,6 +21,11 @@ def payload(name: str) -> dict:
 
 def payload_bytes(name: str) -> bytes:
     return (PAYLOADS / name).read_bytes()
+
+
+def basic_auth(userpass: str) -> dict:
+    """The ``Authorization`` header of HTTP basic auth with ``user:password``."""
+    return {"Authorization": "Basic " + base64.b64encode(userpass.encode()).decode()}
 
 
 def webhook_path(channel) -> str:

@@ -11,7 +11,7 @@ import pytest
 
 from tests.factories import ChannelFactory
 
-from .helpers import post, row_counts
+from .helpers import basic_auth, post, row_counts
 
 
 class WebhookSecurityCases:
@@ -72,3 +72,15 @@ class WebhookSecurityCases:
         sec_channel.save()
         assert self._post(client, sec_channel, "current-secret-0123456789").status_code == 200
         assert self._post(client, sec_channel, "new-secret-9876543210").status_code == 200
+
+
+class AnymailBasicAuthCases(WebhookSecurityCases):
+    """An ESP whose webhooks anymail authenticates by basic auth (``webhook_secret``)."""
+
+    kind, secret_name = "email", "webhook_secret"
+
+    def credentials(self, secret: str) -> dict:
+        return {"webhook_secret": f"anymail:{secret}"}
+
+    def sign(self, channel, body, secret: str):
+        return basic_auth(f"anymail:{secret}"), body

@@ -3,7 +3,6 @@ events, and the thread story (the product replies, the customer answers from a m
 
 from __future__ import annotations
 
-import base64
 import hashlib
 import hmac
 import json
@@ -19,16 +18,12 @@ from crm.models import Direction, Event, Message, MessageStatus, Ticket
 from crm.services.messages import ticket_reply
 from tests.factories import ChannelFactory, ContactFactory, IdentityFactory
 
-from .helpers import payload, payload_bytes, post, row_counts, stored_message
-from .security import WebhookSecurityCases
+from .helpers import basic_auth, payload, payload_bytes, post, row_counts, stored_message
+from .security import AnymailBasicAuthCases, WebhookSecurityCases
 
 SECRET = "raw-mail-secret"
 BASIC = "anymail:p4ssw0rd"
 MAILGUN_KEY = "key-mailgun-signing-0123"
-
-
-def basic_auth(secret: str) -> dict:
-    return {"Authorization": "Basic " + base64.b64encode(secret.encode()).decode()}
 
 
 def raw_post(client, channel, raw: bytes, secret=SECRET):
@@ -70,17 +65,23 @@ class TestRawMailSecurity(WebhookSecurityCases):
         return {"X-Signature": sign(secret, body)}, body
 
 
-class TestPostmarkSecurity(WebhookSecurityCases):
-    provider, kind, secret_name = "postmark", "email", "webhook_secret"
+class TestPostmarkSecurity(AnymailBasicAuthCases):
+    provider = "postmark"
 
     def body(self, channel):
         return json.dumps(payload("email/postmark_inbound.json")).encode()
 
-    def sign(self, channel, body, secret):
-        return basic_auth(f"anymail:{secret}"), body
 
-    def credentials(self, secret):
-        return {"webhook_secret": f"anymail:{secret}"}
+class TestAmazonSesSecurity(AnymailBasicAuthCases):
+    provider, content_type = "amazon_ses", "text/plain"
+
+    def body(self, channel):
+        return json.dumps(payload("email/ses_inbound.json")).encode()
+
+    def sign(self, channel, body, secret):
+        headers, body = super().sign(channel, body, secret)
+        sns = json.loads(body)
+        return {**headers, "x-amz-sns-message-type": sns["Type"], "x-amz-sns-message-id": sns["MessageId"]}, body
 
 
 class TestMailgunSecurity(WebhookSecurityCases):

@@ -238,3 +238,23 @@ def test_contact_added_with_inline_identities_gets_the_tenant_and_normalised_add
     taken = {**data, "name": "Copy", "identities-TOTAL_FORMS": "1", "identities-0-address": "zoe@example.fr"}
     assert client.post(reverse("admin:crm_contact_add"), taken).status_code == 200  # identity already taken
     assert not Contact.objects.filter(name="Copy").exists()
+
+
+def test_channel_form_checks_the_providers_credentials(staff_of, tenant_a):
+    client = staff_of(tenant_a[0], role="admin")
+    form = {"kind": "webchat", "name": "chat", "provider": "webhook", "enabled": "on"}
+    refused = client.post(reverse("admin:crm_channel_add"), {**form, "new_credentials": ""})
+    assert refused.status_code == 200 and not Channel.objects.filter(name="chat").exists()
+    assert refused.context["adminform"].form.errors["new_credentials"] == ["'secret' is required by webhook"]
+    accepted = client.post(reverse("admin:crm_channel_add"), {**form, "new_credentials": '{"secret": "s3cr3t"}'})
+    assert accepted.status_code == 302
+    assert Channel.objects.get(name="chat").credentials == {"secret": "s3cr3t"}
+
+
+def test_channel_form_offers_the_registered_providers(staff_of, tenant_a):
+    client = staff_of(tenant_a[0], role="admin")
+    field = client.get(reverse("admin:crm_channel_add")).context["adminform"].form.fields["provider"]
+    keys = [key for key, _label in field.choices]
+    assert {"console", "webhook", "twilio", "meta", "smtp", "sendgrid", "brevo", "mailjet"} <= set(keys)
+    refused = client.post(reverse("admin:crm_channel_add"), {"kind": "sms", "name": "x", "provider": "pigeon"})
+    assert "provider" in refused.context["adminform"].form.errors

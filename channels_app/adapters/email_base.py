@@ -1,37 +1,32 @@
-"""E-mail: anymail's inbound and tracking webhooks (Mailgun, Postmark, Amazon SES), raw
-RFC 5322 posts signed with ``X-Signature``, and sending through Django/anymail backends."""
+"""The e-mail adapter every e-mail provider shares: raw RFC 5322 posts signed with
+``X-Signature`` (accepted on any e-mail channel), anymail's normalised events turned into
+ours, and sending through a Django e-mail backend. ``email_esp.py`` adds anymail's webhook
+views; each provider is one module over them (``email_smtp.py``, ``email_mailgun.py``...).
+"""
 
 from __future__ import annotations
 
 import hashlib
-import json
 import smtplib
 from datetime import UTC, datetime
 from email.utils import make_msgid
+from typing import ClassVar
 
-from anymail.exceptions import (
-    AnymailConfigurationError,
-    AnymailError,
-    AnymailRecipientsRefused,
-    AnymailWebhookValidationFailure,
-)
+from anymail.exceptions import AnymailError, AnymailRecipientsRefused
 from anymail.inbound import AnymailInboundMessage
-from anymail.webhooks.base import AnymailBasicAuthMixin
 from django.conf import settings
 from django.core.mail import EmailMessage, get_connection
 
 from channels_app.errors import PermanentProviderError, TransientProviderError, WebhookForbidden, WebhookUnparseable
 from channels_app.services import email_threads
-from crm.models import MessageStatus
+from crm.models import ChannelKind, MessageStatus
 from crm.services.messages import InboundMessage
 
-from . import anymail_views, email_content
+from . import email_content
 from .base import Adapter, InboundEvent, ProviderResult, StatusEvent, UnknownEvent, secrets_of
 from .generic_signed import verify_signed_body
-from .registry import registry
 
 RAW_MIME = "message/rfc822"
-SEND_KEYS = {"api_key", "server_token", "sender_domain", "api_url", "secret_key", "api_secret", "region_name"}
 CUSTOMER_EVENTS = {"opened", "clicked", "bounced", "complained", "unsubscribed"}
 
 
@@ -39,11 +34,14 @@ def _aware(value: datetime | None) -> datetime | None:
     return value.replace(tzinfo=UTC) if value is not None and value.tzinfo is None else value
 
 
-@registry.register
 class EmailAdapter(Adapter):
-    key = "smtp"
-    aliases = ("mailgun", "postmark", "amazon_ses", "sendgrid", "brevo", "mailjet")
+    """Abstract: a provider module subclasses it (or ``EspAdapter``) with its ``key``."""
+
+    kinds = frozenset({ChannelKind.EMAIL})
     receives_webhooks = True
+    optional_credentials = ("secret",)  # signs raw RFC 5322 posts
+    #: credential keys handed to the e-mail backend as its keyword arguments
+    send_keys: ClassVar[tuple[str, ...]] = ()
     status_map = {
         "sent": MessageStatus.SENT,
         "delivered": MessageStatus.DELIVERED,
@@ -57,21 +55,10 @@ class EmailAdapter(Adapter):
     def verify(self, *, request, channel) -> None:
         if request.content_type == RAW_MIME:
             return verify_signed_body(request, secrets_of(channel, "secret"))
-        views = (
-            anymail_views.validating_views(channel.provider, request, channel)
-            if channel.provider in anymail_views.VIEWS
-            else []
-        )
-        for view in views:
-            try:
-                AnymailBasicAuthMixin.validate_request(view, request)
-                view.run_validators(request)
-                request.anymail_view = view
-                return None
-            except AnymailWebhookValidationFailure:
-                continue
-            except AnymailError as exc:
-                raise WebhookUnparseable(str(exc)) from None
+        return self.verify_esp(request=request, channel=channel)
+
+    def verify_esp(self, *, request, channel) -> None:
+        """Authenticate a request in the provider's own format (none without an ESP)."""
         raise WebhookForbidden("missing or invalid e-mail webhook authentication")
 
     def parse(self, *, request, channel) -> list:
@@ -79,19 +66,16 @@ class EmailAdapter(Adapter):
             mime = AnymailInboundMessage.parse_raw_mime_bytes(request.body)
             if not mime.get("From"):
                 raise WebhookUnparseable("no From header")
-            return [self._inbound(mime, channel, fallback_id=hashlib.sha256(request.body).hexdigest())]
-        if channel.provider == "amazon_ses" and anymail_views.sns_type(request) != "Notification":
-            return [UnknownEvent(event_type=f"sns:{anymail_views.sns_type(request)}", raw=json.loads(request.body))]
-        try:
-            view = getattr(request, "anymail_view", None) or anymail_views.parsing_view(channel.provider, request)
-            esp_events = view.parse_events(request)
-        except (AnymailError, AnymailConfigurationError, KeyError, ValueError, TypeError, AttributeError) as exc:
-            raise WebhookUnparseable(f"{type(exc).__name__}: {exc}") from None
-        return [self._from_anymail(event, channel) for event in esp_events]
+            return [self.inbound_event(mime, channel, fallback_id=hashlib.sha256(request.body).hexdigest())]
+        return self.parse_esp(request=request, channel=channel)
 
-    def _from_anymail(self, event, channel):
+    def parse_esp(self, *, request, channel) -> list:
+        raise WebhookUnparseable("not a raw RFC 5322 message")
+
+    def from_anymail(self, event, channel):
+        """Our event for one of anymail's normalised inbound or tracking events."""
         if event.event_type == "inbound":
-            return self._inbound(event.message, channel, fallback_id=event.event_id or "")
+            return self.inbound_event(event.message, channel, fallback_id=event.event_id or "")
         raw = event.esp_event if isinstance(event.esp_event, dict) else {"event": str(event.esp_event)[:5000]}
         if event.event_type not in self.status_map and event.event_type not in CUSTOMER_EVENTS:
             return UnknownEvent(event_type=f"email:{event.event_type}", raw=raw)
@@ -107,7 +91,7 @@ class EmailAdapter(Adapter):
             raw=raw,
         )
 
-    def _inbound(self, mime, channel, *, fallback_id: str) -> InboundEvent:
+    def inbound_event(self, mime, channel, *, fallback_id: str) -> InboundEvent:
         full = mime.text or email_content.html_to_text(mime.html or "")
         references = email_content.references_of(mime)
         recipients = [a.addr_spec for a in mime.to + mime.cc] + [getattr(mime, "envelope_recipient", None) or ""]
@@ -155,7 +139,7 @@ class EmailAdapter(Adapter):
             to=[message.to_address],
             headers=headers,
             reply_to=[reply_to] if reply_to else None,
-            connection=self._connection(channel),
+            connection=self.connection(channel),
         )
         try:
             email.send()
@@ -172,9 +156,9 @@ class EmailAdapter(Adapter):
         esp_id = None if esp_id is None or isinstance(esp_id, set) else str(esp_id)
         return ProviderResult(external_id=esp_id or msgid, metadata={"message_id": msgid})
 
-    def _connection(self, channel):
-        if channel.provider == "smtp":
-            return get_connection()
-        kwargs = {k: v for k, v in channel.credentials.items() if k in SEND_KEYS}
-        backend = f"anymail.backends.{channel.provider}.EmailBackend"
-        return get_connection(settings.CHANNELS_EMAIL_BACKENDS.get(channel.provider, backend), **kwargs)
+    def connection(self, channel):
+        """The e-mail backend for this channel: anymail's for the provider (or the one
+        ``CHANNELS_EMAIL_BACKENDS`` names), with the channel's sending keys."""
+        kwargs = {k: v for k, v in channel.credentials.items() if k in self.send_keys}
+        backend = f"anymail.backends.{self.key}.EmailBackend"
+        return get_connection(settings.CHANNELS_EMAIL_BACKENDS.get(self.key, backend), **kwargs)

@@ -1,0 +1,82 @@
+"""The channel providers as crm sees them: what it asks of one, and where it finds them.
+
+crm stores a channel's ``provider`` and validates a channel against it (the kinds the
+provider serves, the credentials it needs), but the providers are adapters of an app above
+it. That app connects its registry here in its ``AppConfig.ready()``
+(``channels_app.apps``); crm never imports it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Protocol
+
+from django.core.exceptions import ImproperlyConfigured, ValidationError
+from django.utils.functional import Promise
+
+
+class ProviderSpec(Protocol):
+    """What a provider declares (``channels_app.adapters.base.Adapter``)."""
+
+    key: str
+    label: str | Promise
+    #: channel kinds it serves; ``None``: any kind
+    kinds: frozenset[str] | None
+    required_credentials: tuple[str, ...]
+    optional_credentials: tuple[str, ...]
+
+
+class ProviderCatalogue(Protocol):
+    def get(self, key: str) -> ProviderSpec: ...  # LookupError for an unknown key
+
+    def __iter__(self) -> Iterator[ProviderSpec]: ...
+
+
+_catalogue: ProviderCatalogue | None = None
+
+
+def providers_connect(catalogue: ProviderCatalogue) -> None:
+    global _catalogue
+    _catalogue = catalogue
+
+
+def _connected() -> ProviderCatalogue:
+    if _catalogue is None:
+        raise ImproperlyConfigured(
+            "No channel providers are connected: an installed app must call providers_connect()."
+        )
+    return _catalogue
+
+
+def provider_get(key: str) -> ProviderSpec:
+    """The provider under ``key``; LookupError (naming the known keys) when there is none."""
+    return _connected().get(key)
+
+
+def provider_choices() -> list[tuple[str, str | Promise]]:
+    """``(key, label)`` of every provider, for forms, serializers and the OpenAPI enum."""
+    return [(spec.key, spec.label) for spec in _connected()]
+
+
+def validate_provider(value: str) -> None:
+    """The model field's validator: the value names a connected provider."""
+    try:
+        provider_get(value)
+    except LookupError:
+        known = ", ".join(key for key, _label in provider_choices())
+        raise ValidationError(
+            "Unknown provider %(value)s (one of: %(known)s).",
+            code="invalid_choice",
+            params={"value": repr(value), "known": known},
+        ) from None
+
+
+def provider_kind_errors(*, provider: str, kind: str) -> list[str]:
+    spec = provider_get(provider)
+    return [] if spec.kinds is None or kind in spec.kinds else [f"not available for {kind}"]
+
+
+def provider_credential_errors(*, provider: str, credentials: dict) -> list[str]:
+    """One error per required credential missing (or empty) for ``provider``."""
+    spec = provider_get(provider)
+    return [f"{name!r} is required by {spec.key}" for name in spec.required_credentials if not credentials.get(name)]
