@@ -21,6 +21,9 @@ $(VENV)/.installed: requirements.txt requirements-dev.txt
 install: $(VENV)/.installed
 
 #: migrate, create a demo tenant, simulate traffic, print the comparison, serve the dashboards
+# The demo serves plain HTTP on loopback with DEBUG on: development keys, no HTTPS redirect.
+# Production runs with DEBUG off and its keys in the environment (README, "Production").
+demo: export DEBUG ?= true
 demo: install
 	$(PY) manage.py demo
 	$(PY) manage.py runserver $(HOST):$(PORT)

@@ -122,7 +122,10 @@ def _sink():
 
 
 def _environment() -> dict[str, str]:
+    from bench.server import BENCH_KEYS
+
     return {
+        **BENCH_KEYS,
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "config.settings",
         "DATABASE_URL": os.environ.get(

@@ -4,9 +4,15 @@ Defaults give a working product with nothing installed but Python: SQLite, Celer
 run eagerly, channels use the ``console`` provider.
 """
 
+import base64
+import hashlib
+from datetime import timedelta
 from pathlib import Path
 
 import environ
+from cryptography.fernet import Fernet
+from csp.constants import NONCE, NONE, SELF
+from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -18,12 +24,58 @@ env = environ.Env(
 environ.Env.read_env(BASE_DIR / ".env", overwrite=False) if (BASE_DIR / ".env").exists() else None
 
 DEBUG = env("DEBUG")
-SECRET_KEY = env("SECRET_KEY", default="insecure-development-key-change-me-in-production-0123456789")
+# No committed key serves a production site: with DEBUG off the key must come from the
+# environment; the development key below is only for DEBUG (``make demo``).
+SECRET_KEY = env("SECRET_KEY", default="")
+if not SECRET_KEY:
+    if not DEBUG:
+        raise ImproperlyConfigured(
+            "SECRET_KEY is not set: with DEBUG off it must come from the environment "
+            "(a long random string, e.g. python -c 'import secrets; print(secrets.token_urlsafe(50))'). "
+            "For local development set DEBUG=true instead."
+        )
+    SECRET_KEY = "insecure-development-key-change-me-in-production-0123456789"
 ALLOWED_HOSTS = env("ALLOWED_HOSTS")
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 # Public base URL used to build channels' webhook_url and to validate provider signatures
 # behind a proxy (Twilio signs the public URL it called).
 PUBLIC_BASE_URL = env("PUBLIC_BASE_URL", default="http://localhost:8000").rstrip("/")
+
+# HTTPS: on by default with DEBUG off (production), off with DEBUG on (runserver over plain HTTP).
+# Behind a TLS-terminating proxy, SECURE_PROXY_SSL_HEADER names the header it sets to "https"
+# (e.g. X-Forwarded-Proto); only set it if the proxy always sets or strips that header.
+SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=not DEBUG)
+SESSION_COOKIE_SECURE = env.bool("SESSION_COOKIE_SECURE", default=not DEBUG)
+CSRF_COOKIE_SECURE = env.bool("CSRF_COOKIE_SECURE", default=not DEBUG)
+SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=0 if DEBUG else 365 * 24 * 3600)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=True)
+SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=True)
+if _proxy_header := env.str("SECURE_PROXY_SSL_HEADER", default=""):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_" + _proxy_header.upper().replace("-", "_"), "https")
+# Proxies in front of the app whose X-Forwarded-For is trusted for the client address (login
+# lockout, API key failures, the unauthenticated API throttle); 0: the address of the peer.
+NUM_PROXIES = env.int("NUM_PROXIES", default=0)
+
+# Channel credentials are encrypted at rest (crm.fields.EncryptedJSONField) with Fernet keys:
+# the first key encrypts, every key decrypts (rotation: put the new key first, run
+# ``manage.py rotate_credentials_key``, then drop the old one).
+CREDENTIALS_KEYS = env.list("CREDENTIALS_KEYS", default=[])
+if not CREDENTIALS_KEYS:
+    if not DEBUG:
+        raise ImproperlyConfigured(
+            "CREDENTIALS_KEYS is not set: with DEBUG off channel credentials need an encryption key "
+            "from the environment (python -c 'from cryptography.fernet import Fernet; "
+            "print(Fernet.generate_key().decode())'). For local development set DEBUG=true instead."
+        )
+    _derived = hashlib.sha256(f"{SECRET_KEY}:crm.credentials".encode()).digest()
+    CREDENTIALS_KEYS = [base64.urlsafe_b64encode(_derived).decode()]
+for _number, _key in enumerate(CREDENTIALS_KEYS, start=1):
+    try:
+        Fernet(_key)
+    except ValueError:
+        raise ImproperlyConfigured(
+            f"CREDENTIALS_KEYS: key {_number} is not a Fernet key (32 url-safe base64-encoded bytes)."
+        ) from None
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -38,6 +90,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "anymail",
+    "axes",
     "crm",
     "channels_app",
     "journeys",
@@ -56,7 +109,36 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "axes.middleware.AxesMiddleware",
 ]
+
+# Content-Security-Policy on every response (django-csp): no inline script or style but those
+# carrying the response's nonce (the API docs page), nothing from another origin.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF, NONCE],
+        "style-src": [SELF, NONCE],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    }
+}
+
+# Login throttling (django-axes) on the one login page, the admin's, which the dashboards use:
+# after AXES_FAILURE_LIMIT failures for one username from one address, that pair is locked out
+# (429) for AXES_COOLOFF_MINUTES. Attempts are kept in the database, shared by every process.
+AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "django.contrib.auth.backends.ModelBackend"]
+AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=15))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_CLIENT_IP_CALLABLE = "crm.api.auth.client_address"
 
 ROOT_URLCONF = "config.urls"
 WSGI_APPLICATION = "config.wsgi.application"
@@ -130,8 +212,12 @@ REST_FRAMEWORK = {
     "EXCEPTION_HANDLER": "crm.api.errors.exception_handler",
     "DEFAULT_THROTTLE_CLASSES": ["crm.api.throttling.ApiKeyRateThrottle"],
     "DEFAULT_THROTTLE_RATES": {"api_key": env("API_THROTTLE_RATE", default="6000/min")},
+    "NUM_PROXIES": NUM_PROXIES,
     "UNAUTHENTICATED_USER": None,
 }
+# Failed API key attempts per client address (crm.api.auth): past this many in the window, further
+# failed attempts answer 429 with Retry-After; a valid key still authenticates.
+API_KEY_FAILURE_RATE = env("API_KEY_FAILURE_RATE", default="20/min")
 
 SPECTACULAR_SETTINGS = {
     "TITLE": "Omnichannel CRM API",
@@ -142,6 +228,8 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # No badge from the public validator: the page loads nothing from another origin (CSP).
+    "SWAGGER_UI_SETTINGS": {"deepLinking": True, "validatorUrl": None},
     "COMPONENT_SPLIT_REQUEST": True,
     "ENUM_NAME_OVERRIDES": {
         "ChannelKindEnum": "crm.models.channels.ChannelKind",
@@ -206,7 +294,3 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="WARNING")},
 }
-
-if not DEBUG and env.bool("SECURE_COOKIES", default=False):
-    SESSION_COOKIE_SECURE = True
-    CSRF_COOKIE_SECURE = True

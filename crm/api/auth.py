@@ -1,11 +1,33 @@
-"""API key authentication: ``Authorization: Token <key>``; a key belongs to one tenant."""
+"""API key authentication: ``Authorization: Token <key>``; a key belongs to one tenant.
+
+Failed attempts are counted per client address in the cache the API throttle uses, in a fixed
+window (``API_KEY_FAILURE_RATE``, e.g. ``20/min``): past the limit, further failed attempts from
+that address answer 429 with ``Retry-After`` (the end of the window) instead of 401. A valid key
+still authenticates from that address, so an integration sharing an address with a scanner keeps
+working, while guessing keys gets no answer but 429. If the cache is unreachable the attempt is
+not counted (logged): authentication never fails because of the counter.
+"""
 
 from __future__ import annotations
 
+import logging
+import time
+
+from django.conf import settings
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import authentication, exceptions
+from rest_framework.throttling import BaseThrottle
 
+from crm.api.throttling import _count, parse_rate
 from crm.models import ApiKey
+
+logger = logging.getLogger(__name__)
+
+
+def client_address(request) -> str:
+    """The client's address: the peer's, or the one ``NUM_PROXIES`` trusted proxies forwarded
+    (DRF's rule), for the API and the login lockout alike."""
+    return BaseThrottle().get_ident(getattr(request, "_request", request))
 
 
 class ApiKeyAuthentication(authentication.BaseAuthentication):
@@ -16,18 +38,34 @@ class ApiKeyAuthentication(authentication.BaseAuthentication):
         if not header or header[0].lower() != self.keyword.lower().encode():
             return None
         if len(header) != 2:
-            raise exceptions.AuthenticationFailed("Invalid token header.")
+            raise failed(request, "Invalid token header.")
         try:
             raw = header[1].decode()
         except UnicodeError:
-            raise exceptions.AuthenticationFailed("Invalid token header.") from None
+            raise failed(request, "Invalid token header.") from None
         key = ApiKey.objects.select_related("tenant").filter(key_hash=ApiKey.hash(raw), revoked_at__isnull=True).first()
         if key is None:
-            raise exceptions.AuthenticationFailed("Invalid or revoked API key.")
+            raise failed(request, "Invalid or revoked API key.")
         return key, key
 
     def authenticate_header(self, request) -> str:
         return self.keyword
+
+
+def failed(request, message: str) -> exceptions.APIException:
+    """The error for a failed attempt: 401, or 429 once the address is past its limit."""
+    allowed, duration = parse_rate(settings.API_KEY_FAILURE_RATE)
+    now = time.time()
+    window = int(now // duration)
+    key = f"auth-failures:{client_address(request)}:{window}"
+    try:
+        failures = _count(key, duration)
+    except Exception:  # the cache is down: do not count, never refuse for it
+        logger.warning("API key failure not counted: the cache is unreachable", exc_info=True)
+        failures = 0
+    if failures > allowed:
+        return exceptions.Throttled(wait=(window + 1) * duration - now, detail="Too many failed API key attempts.")
+    return exceptions.AuthenticationFailed(message)
 
 
 class ApiKeyAuthenticationScheme(OpenApiAuthenticationExtension):

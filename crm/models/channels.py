@@ -5,6 +5,7 @@ import secrets
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from crm.fields import EncryptedJSONField
 from crm.providers import validate_provider
 
 from .base import TenantOwned
@@ -34,7 +35,7 @@ class Channel(TenantOwned):
     address = models.CharField(_("address"), max_length=320, blank=True)
     enabled = models.BooleanField(_("enabled"), default=True)
     # Write-only through the API, never logged, never shown in full in the admin.
-    credentials = models.JSONField(_("credentials"), default=dict, blank=True)
+    credentials = EncryptedJSONField(_("credentials"), default=dict, blank=True)
     webhook_token = models.CharField(max_length=40, unique=True, default=new_webhook_token, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
 

@@ -92,7 +92,7 @@ class Command(BaseCommand):
         self.stdout.write(as_table(report), ending="")
         self.stdout.write(
             "\nOpen the product:\n"
-            "  .venv/bin/python manage.py runserver\n"
+            "  DEBUG=true .venv/bin/python manage.py runserver   (or make demo)\n"
             "  Dashboards: http://127.0.0.1:8000/dashboard/   Admin: http://127.0.0.1:8000/admin/\n"
             f"  Staff login: username {USERNAME!r}, password {password!r} (a new one each time you run demo)\n"
             f"  API key: .venv/bin/python manage.py create_api_key {SLUG} --role manager\n"

@@ -1,0 +1,17 @@
+"""The test run's environment, loaded as a pytest plugin (``-p`` in pytest.ini) before Django
+reads its settings, so that the tests run the production settings (DEBUG off) with keys from the
+environment, as a deployment does; the processes the tests start (workers, servers) inherit it.
+
+Only the transport differs: the test client and the live server speak plain HTTP.
+"""
+
+import os
+
+TEST_ENVIRONMENT = {
+    "SECRET_KEY": "tests-only-secret-key-7f3a9c1e5b2d8f4a6c0e9b7d5f3a1c8e6b4d2f0a",
+    "CREDENTIALS_KEYS": "m2K1H3v0wq2V8xX0hFQyS1b3o3y6Yb0Kk8cH0m1c2Rk=",
+    "SECURE_SSL_REDIRECT": "false",
+}
+
+for name, value in TEST_ENVIRONMENT.items():
+    os.environ.setdefault(name, value)
