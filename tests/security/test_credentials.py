@@ -95,7 +95,7 @@ def test_without_the_key_a_read_fails_clearly(tenant, settings):
         Channel.objects.get(pk=channel.pk)
 
 
-BEFORE, AFTER = ("crm", "0004_tenant_first_indexes_only"), ("crm", "0005_channel_credentials_encrypted")
+BEFORE, AFTER = ("crm", "0005_channel_provider_registry"), ("crm", "0006_channel_credentials_encrypted")
 
 
 def migrate(target):
