@@ -2,8 +2,9 @@
 
 Each statement reads one tenant's rows of one period ``[start, end)`` and returns one row of
 aggregates. Tables, columns and stored values are named from the models (``sqlnames``);
-``{t_m}``/``{t_r}`` are exact epoch numbers (see ``sqltime``); ``{gap}``, ``{window}`` and
-``{cap}`` are integer literals computed from the tenant's settings.
+``{t_m}``/``{t_r}`` are the exact times of a message and a step run, and ``{gap}`` and
+``{window}`` durations in their unit (see ``sqltime``); ``{cap}`` is an integer literal; all
+three come from the tenant's settings.
 """
 
 from __future__ import annotations
