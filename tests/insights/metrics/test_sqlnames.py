@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import string
+from datetime import timedelta
 
 import pytest
 from django.core.exceptions import FieldDoesNotExist
@@ -11,8 +12,11 @@ from django.core.exceptions import FieldDoesNotExist
 from crm.models import Direction, Message
 from insights.metrics import episode_sql, observed_sql, replay_sql
 from insights.metrics.sqlnames import NAMES, Literals, Table, sql, sql_literal
-from journeys.models import StepType
+from journeys.models import RedemptionReason, StepType
+from journeys.services.offers import offer_issue, offer_redeem
 from journeys.steps import STEP_TYPES
+
+from .logs import T0, contact
 
 TEMPLATES = {
     "EPISODE_CTES": episode_sql.EPISODE_CTES,
@@ -77,3 +81,18 @@ def test_only_plain_values_become_literals(value):
 
 def test_step_types_are_those_the_journey_steps_accept():
     assert tuple(StepType.values) == STEP_TYPES
+
+
+@pytest.mark.django_db
+def test_redemption_outcomes_are_those_the_offers_service_writes(tenant, channels):
+    at, c = T0, contact(tenant)
+    offer = offer_issue(tenant=tenant, contact=c, channel=channels["email"], at=at)
+    expiring = offer_issue(
+        tenant=tenant, contact=c, channel=channels["email"], at=at, expires_at=at + timedelta(days=1)
+    )
+    reasons = [
+        offer_redeem(tenant=tenant, code=offer.code, channel=channels["email"], at=at).reason,
+        offer_redeem(tenant=tenant, code=offer.code, channel=channels["email"], at=at).reason,
+        offer_redeem(tenant=tenant, code=expiring.code, channel=channels["email"], at=at + timedelta(days=2)).reason,
+    ]
+    assert reasons == [RedemptionReason.ACCEPTED, RedemptionReason.ALREADY_REDEEMED, RedemptionReason.EXPIRED]
