@@ -94,6 +94,31 @@ class StepOutcome(models.TextChoices):
     BRANCHED = "branched", _("Branched")
 
 
+class StepType(models.TextChoices):
+    """The ``type`` of a journey step (``journeys.steps.STEP_TYPES``), copied to ``StepRun.step_type``."""
+
+    SEND = "send", _("Send")
+    WAIT = "wait", _("Wait")
+    WAIT_FOR = "wait_for", _("Wait for an event")
+    BRANCH = "branch", _("Branch")
+
+
+class StepReason(models.TextChoices):
+    """Why a send step was not made (suppressed), or not yet (deferred): ``StepRun.reason``."""
+
+    GOAL_REACHED = "goal_reached", _("Goal reached")
+    CAPPED = "capped", _("Frequency cap")
+    OPTED_OUT = "opted_out", _("Opted out")
+    NO_IDENTITY = "no_identity", _("No identity for the channel")
+    CHANNEL_MISSING = "channel_missing", _("Channel missing")
+    CHANNEL_DISABLED = "channel_disabled", _("Channel disabled")
+    EVENT_NOT_VISIBLE = "event_not_visible", _("Trigger event not visible")
+    EMPTY_TEXT = "empty_text", _("Empty text")
+    TOO_LONG = "too_long", _("Text too long for the channel")
+    BAD_SUBJECT = "bad_subject", _("Bad e-mail subject")
+    QUIET_HOURS = "quiet_hours", _("Quiet hours")
+
+
 class StepRun(TenantOwned):
     enrollment = models.ForeignKey(Enrollment, on_delete=models.CASCADE, related_name="step_runs")
     journey = models.ForeignKey(Journey, on_delete=models.CASCADE, related_name="step_runs")
@@ -105,7 +130,7 @@ class StepRun(TenantOwned):
     previous_channel_kind = models.CharField(max_length=16, blank=True)
     purpose = models.CharField(max_length=16, blank=True)
     outcome = models.CharField(max_length=16, choices=StepOutcome.choices)
-    #: why a send was not made: goal_reached, capped, opted_out, no_identity, quiet_hours, ...
+    #: why a send was not made (StepReason), blank when it was; a branch records "then" or "else"
     reason = models.CharField(max_length=32, blank=True)
     #: the mode the enrollment ran under (copied for replay and stats)
     mode = models.CharField(max_length=16, blank=True)
@@ -148,6 +173,15 @@ class Offer(TenantOwned):
         return self.code
 
 
+class RedemptionReason(models.TextChoices):
+    """The outcome of a redemption attempt: ``OfferRedemption.reason``."""
+
+    ACCEPTED = "accepted", _("Accepted")
+    ALREADY_REDEEMED = "already_redeemed", _("Already redeemed")
+    EXPIRED = "expired", _("Expired")
+    CHANNEL_NOT_ALLOWED = "channel_not_allowed", _("Channel not allowed")
+
+
 class OfferRedemption(TenantOwned):
     """One redemption attempt, accepted or refused, with the policy used."""
 
@@ -155,7 +189,7 @@ class OfferRedemption(TenantOwned):
     channel = models.ForeignKey("crm.Channel", null=True, blank=True, on_delete=models.SET_NULL)
     channel_kind = models.CharField(max_length=16, blank=True)
     accepted = models.BooleanField()
-    #: accepted, already_redeemed, expired, channel_not_allowed
+    #: RedemptionReason
     reason = models.CharField(max_length=32)
     mode = models.CharField(max_length=16)
     at = models.DateTimeField()

@@ -13,7 +13,7 @@ from django.db import connection
 from django.db.models import Count, Min
 from django.utils.dateparse import parse_datetime
 
-from crm.models import Event, Message, Tenant, Ticket
+from crm.models import Direction, Event, Message, Tenant, Ticket
 from crm.policies import cohort_mode
 from journeys.models import Enrollment
 
@@ -115,7 +115,7 @@ def _collect_enrollments(groups: Groups, tenant: Tenant, start: datetime, end: d
 
 def _collect_opt_outs(groups: Groups, tenant: Tenant, start: datetime, end: datetime) -> None:
     messaged = (
-        Message.objects.filter(tenant=tenant, direction="outbound", occurred_at__gte=start, occurred_at__lt=end)
+        Message.objects.filter(tenant=tenant, direction=Direction.OUTBOUND, occurred_at__gte=start, occurred_at__lt=end)
         .values("contact_id")
         .annotate(first=Min("occurred_at"))
         .order_by("contact_id")

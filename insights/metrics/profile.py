@@ -6,7 +6,7 @@ from datetime import datetime
 
 from django.db.models import Count, Exists, OuterRef, Q
 
-from crm.models import Consent, ConsentStatus, Contact, Event, Identity, Message, Tenant
+from crm.models import Consent, ConsentStatus, Contact, Direction, Event, Identity, Message, Purpose, Tenant
 
 
 def _active_contacts(tenant: Tenant, start: datetime, end: datetime):
@@ -37,7 +37,11 @@ def profile_metrics(*, tenant: Tenant, start: datetime, end: datetime) -> dict:
     ).exclude(channel_kind=OuterRef("channel__kind"))
     conflicts = (
         Message.objects.filter(
-            tenant=tenant, direction="outbound", purpose="marketing", occurred_at__gte=start, occurred_at__lt=end
+            tenant=tenant,
+            direction=Direction.OUTBOUND,
+            purpose=Purpose.MARKETING,
+            occurred_at__gte=start,
+            occurred_at__lt=end,
         )
         .filter(Exists(opted_out_elsewhere))
         .values("contact_id")

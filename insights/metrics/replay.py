@@ -20,6 +20,7 @@ from crm.models import ChannelKind, Tenant
 from crm.policies import Policy, policy_for_mode, registry
 
 from .replay_sql import (
+    ACCEPTED_PAIR,
     CAPPED_SQL,
     CHANNEL_SLOTS,
     CONVERSATION_SQL,
@@ -29,6 +30,7 @@ from .replay_sql import (
     SqlParts,
     visible_rows,
 )
+from .sqlnames import sql
 from .sqltime import sql_time
 
 MODES = ("multichannel", "crosschannel", "omnichannel")
@@ -162,7 +164,7 @@ def _refused(period: Period, parts: SqlParts, policies: dict[str, Policy]) -> di
         if len(pairs) == len(KINDS) ** 2:
             columns.append("0")
             continue
-        predicate = " OR ".join("(o.issued_kind = %s AND r.channel_kind = %s)" for _ in pairs) or "1 = 0"
+        predicate = " OR ".join(sql(ACCEPTED_PAIR) for _ in pairs) or "1 = 0"
         columns.append(f"SUM(CASE WHEN NOT ({predicate}) THEN 1 ELSE 0 END)")
         params.extend(v for pair in pairs for v in pair)
     values = _fetch(parts.render(REDEMPTION_SQL, columns=", ".join(columns)), params + parts.params())

@@ -1,8 +1,10 @@
 """The SQL statements of replay (portable: SQLite 3.28+ and PostgreSQL 11+).
 
 Each statement reads one tenant's rows of one period ``[start, end)`` and returns one row of
-aggregates. ``{t_m}``/``{t_r}`` are exact epoch numbers (see ``sqltime``); ``{gap}``,
-``{window}`` and ``{cap}`` are integer literals computed from the tenant's settings.
+aggregates. Tables, columns and stored values are named from the models (``sqlnames``);
+``{t_m}``/``{t_r}`` are the exact times of a message and a step run, and ``{gap}`` and
+``{window}`` durations in their unit (see ``sqltime``); ``{cap}`` is an integer literal; all
+three come from the tenant's settings.
 """
 
 from __future__ import annotations
@@ -12,6 +14,8 @@ from datetime import datetime
 
 from django.db import connection
 
+from .episode_sql import EPISODE_CTES, starts_after_gap
+from .sqlnames import NAMES, sql
 from .sqltime import SqlTime
 
 
@@ -27,7 +31,9 @@ class SqlParts:
         return [self.tenant_id, adapt(self.start), adapt(self.end)]
 
     def render(self, template: str, **values) -> str:
-        return template.format(t_m=self.time.epoch("m.occurred_at"), t_r=self.time.epoch("r.at"), **values)
+        t_m = self.time.epoch(f"m.{NAMES['Message'].occurred_at}")
+        t_r = self.time.epoch(f"r.{NAMES['StepRun'].at}")
+        return sql(template, t_m=t_m, t_r=t_r, **values)
 
 
 def visible_rows(triples: list[tuple[int, str, str, str]]) -> tuple[str, list]:
@@ -38,39 +44,31 @@ def visible_rows(triples: list[tuple[int, str, str, str]]) -> tuple[str, list]:
     return ", ".join(["(%s, %s, %s, %s)"] * len(triples)), [v for row in triples for v in row]
 
 
-# Episodes (key contact), per-channel threads (key contact+channel), switches, and the
-# episodes holding at least one switch (a switch with no earlier switch since its episode's
-# start). A gap equal to EPISODE_GAP does not split. Two sorts, no grouping.
-CONVERSATION_SQL = """
-WITH inb AS (
-  SELECT m.id AS id, m.contact_id AS c, m.channel_id AS ch, {t_m} AS t
-  FROM crm_message m
-  WHERE m.tenant_id = %s AND m.occurred_at >= %s AND m.occurred_at < %s
-    AND m.direction = 'inbound' AND m.purpose = 'conversation'
-), wc AS (
-  SELECT id, c, ch, t, LAG(t) OVER (PARTITION BY c, ch ORDER BY t, id) AS prev_t_ch FROM inb
-), w AS (
-  SELECT id, c, ch, t, prev_t_ch,
-    LAG(t) OVER (PARTITION BY c ORDER BY t, id) AS prev_t,
-    LAG(ch) OVER (PARTITION BY c ORDER BY t, id) AS prev_ch
-  FROM wc
-), f AS (
-  SELECT id, c, t,
-    CASE WHEN prev_t IS NULL OR t - prev_t > {gap} THEN 1 ELSE 0 END AS ep_start,
-    CASE WHEN prev_t_ch IS NULL OR t - prev_t_ch > {gap} THEN 1 ELSE 0 END AS ch_start,
-    CASE WHEN prev_t IS NOT NULL AND t - prev_t <= {gap} AND ch <> prev_ch THEN 1 ELSE 0 END AS sw
-  FROM w
+# Episodes (key contact, ``EPISODE_CTES``), switches, the episodes holding at least one switch
+# (a switch with no earlier switch since its episode's start), and per-channel threads (key
+# contact+channel, the same rule). Two sorts (by contact, then by contact and channel), no grouping.
+CONVERSATION_SQL = (
+    "WITH "
+    + EPISODE_CTES
+    + """, f AS (
+  SELECT id, c, ch, t, ep_start, CASE WHEN ep_start = 0 AND ch <> prev_ch THEN 1 ELSE 0 END AS sw FROM starts
 ), g AS (
-  SELECT ep_start, ch_start, sw,
+  SELECT id, c, ch, t, ep_start, sw,
     MAX(CASE WHEN ep_start = 1 THEN t END) OVER (PARTITION BY c ORDER BY t, id ROWS UNBOUNDED PRECEDING) AS ep_t,
     MAX(CASE WHEN sw = 1 THEN t END)
       OVER (PARTITION BY c ORDER BY t, id ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS prev_sw_t
   FROM f
+), h AS (
+  SELECT ep_start, sw, ep_t, prev_sw_t, """
+    + starts_after_gap("c, ch")
+    + """ AS ch_start
+  FROM g
 )
 SELECT SUM(ep_start), SUM(ch_start), SUM(sw),
   SUM(CASE WHEN sw = 1 AND (prev_sw_t IS NULL OR prev_sw_t < ep_t) THEN 1 ELSE 0 END)
-FROM g
+FROM h
 """
+)
 
 # Agent replies (first sends, not fallbacks) and those whose ticket's channel differs from
 # the channel of the customer's latest inbound message at reply time. Channels are numbered
@@ -79,17 +77,18 @@ FROM g
 CHANNEL_SLOTS = 1 << 20  # more channels than any tenant has
 REPLY_SQL = """
 WITH r AS (
-  SELECT ch.id AS id, ROW_NUMBER() OVER (ORDER BY ch.id) AS n FROM crm_channel ch WHERE ch.tenant_id = %s
+  SELECT ch.{Channel.id} AS id, ROW_NUMBER() OVER (ORDER BY ch.{Channel.id}) AS n
+  FROM {Channel} ch WHERE ch.{Channel.tenant} = %s
 ), s AS (
-  SELECT m.id AS id, m.contact_id AS c, {t_m} AS t,
-    CASE WHEN m.direction = 'inbound' THEN 1 ELSE 0 END AS inb,
+  SELECT m.{Message.id} AS id, m.{Message.contact} AS c, {t_m} AS t,
+    CASE WHEN m.{Message.direction} = {Direction.INBOUND} THEN 1 ELSE 0 END AS inb,
     rc.n AS ch, COALESCE(rk.n, rc.n) AS ticket_ch
-  FROM crm_message m
-  JOIN r rc ON rc.id = m.channel_id
-  LEFT JOIN crm_ticket k ON k.id = m.ticket_id
-  LEFT JOIN r rk ON rk.id = k.channel_id
-  WHERE m.tenant_id = %s AND m.occurred_at >= %s AND m.occurred_at < %s
-    AND m.purpose = 'conversation' AND m.parent_id IS NULL
+  FROM {Message} m
+  JOIN r rc ON rc.id = m.{Message.channel}
+  LEFT JOIN {Ticket} k ON k.{Ticket.id} = m.{Message.ticket}
+  LEFT JOIN r rk ON rk.id = k.{Ticket.channel}
+  WHERE m.{Message.tenant} = %s AND m.{Message.occurred_at} >= %s AND m.{Message.occurred_at} < %s
+    AND m.{Message.purpose} = {Purpose.CONVERSATION} AND m.{Message.parent} IS NULL
 ), g AS (
   SELECT c, id, t, inb, ch, ticket_ch,
     SUM(inb) OVER (PARTITION BY c ORDER BY t, inb DESC, id ROWS UNBOUNDED PRECEDING) AS grp
@@ -111,18 +110,21 @@ FROM h
 POST_GOAL_SQL = """
 WITH v(p, step, prev, ev) AS (VALUES {visible}),
 s AS (
-  SELECT r.id AS id, r.tenant_id, r.contact_id, r.at, r.channel_kind, r.previous_channel_kind, j.goal_event,
-    n.enrolled_at
-  FROM journeys_steprun r
-  JOIN journeys_journey j ON j.id = r.journey_id
-  JOIN journeys_enrollment n ON n.id = r.enrollment_id
-  WHERE r.tenant_id = %s AND r.at >= %s AND r.at < %s AND r.step_type = 'send'
-    AND r.purpose IN ('marketing', 'transactional') AND j.goal_event <> ''
-    AND (r.outcome = 'sent' OR (r.outcome = 'suppressed' AND r.reason = 'goal_reached'))
+  SELECT r.{StepRun.id} AS id, r.{StepRun.tenant} AS tenant_id, r.{StepRun.contact} AS contact_id, r.{StepRun.at} AS at,
+    r.{StepRun.channel_kind} AS channel_kind, r.{StepRun.previous_channel_kind} AS previous_channel_kind,
+    j.{Journey.goal_event} AS goal_event, n.{Enrollment.enrolled_at} AS enrolled_at
+  FROM {StepRun} r
+  JOIN {Journey} j ON j.{Journey.id} = r.{StepRun.journey}
+  JOIN {Enrollment} n ON n.{Enrollment.id} = r.{StepRun.enrollment}
+  WHERE r.{StepRun.tenant} = %s AND r.{StepRun.at} >= %s AND r.{StepRun.at} < %s
+    AND r.{StepRun.step_type} = {StepType.SEND}
+    AND r.{StepRun.purpose} IN ({Purpose.MARKETING}, {Purpose.TRANSACTIONAL}) AND j.{Journey.goal_event} <> ''
+    AND (r.{StepRun.outcome} = {StepOutcome.SENT}
+      OR (r.{StepRun.outcome} = {StepOutcome.SUPPRESSED} AND r.{StepRun.reason} = {StepReason.GOAL_REACHED}))
 ), g AS (
-  SELECT DISTINCT s.id AS sid, s.channel_kind AS step, s.previous_channel_kind AS prev, e.channel_kind AS ev
-  FROM s JOIN crm_event e ON e.tenant_id = s.tenant_id AND e.contact_id = s.contact_id AND e.name = s.goal_event
-    AND e.occurred_at >= s.enrolled_at AND e.occurred_at <= s.at
+  SELECT DISTINCT s.id AS sid, s.channel_kind AS step, s.previous_channel_kind AS prev, e.{Event.channel_kind} AS ev
+  FROM s JOIN {Event} e ON e.{Event.tenant} = s.tenant_id AND e.{Event.contact} = s.contact_id
+    AND e.{Event.name} = s.goal_event AND e.{Event.occurred_at} >= s.enrolled_at AND e.{Event.occurred_at} <= s.at
 ), seen AS (
   SELECT DISTINCT g.sid, v.p FROM g JOIN v ON v.step = g.step AND v.prev = g.prev AND v.ev = g.ev
 )
@@ -133,15 +135,17 @@ SELECT (SELECT COUNT(DISTINCT sid) FROM g), {columns}
 # the cap counted across all channels, and among them those within the cap of their channel kind.
 CAPPED_SQL = """
 WITH a AS (
-  SELECT m.contact_id AS c, ch.kind AS kind, {t_m} AS t
-  FROM crm_message m JOIN crm_channel ch ON ch.id = m.channel_id
-  WHERE m.tenant_id = %s AND m.occurred_at >= %s AND m.occurred_at < %s
-    AND m.direction = 'outbound' AND m.purpose = 'marketing' AND m.parent_id IS NULL
+  SELECT m.{Message.contact} AS c, ch.{Channel.kind} AS kind, {t_m} AS t
+  FROM {Message} m JOIN {Channel} ch ON ch.{Channel.id} = m.{Message.channel}
+  WHERE m.{Message.tenant} = %s AND m.{Message.occurred_at} >= %s AND m.{Message.occurred_at} < %s
+    AND m.{Message.direction} = {Direction.OUTBOUND} AND m.{Message.purpose} = {Purpose.MARKETING}
+    AND m.{Message.parent} IS NULL
   UNION ALL
-  SELECT r.contact_id AS c, r.channel_kind AS kind, {t_r} AS t
-  FROM journeys_steprun r
-  WHERE r.tenant_id = %s AND r.at >= %s AND r.at < %s AND r.step_type = 'send'
-    AND r.purpose = 'marketing' AND r.outcome = 'suppressed' AND r.reason = 'capped'
+  SELECT r.{StepRun.contact} AS c, r.{StepRun.channel_kind} AS kind, {t_r} AS t
+  FROM {StepRun} r
+  WHERE r.{StepRun.tenant} = %s AND r.{StepRun.at} >= %s AND r.{StepRun.at} < %s
+    AND r.{StepRun.step_type} = {StepType.SEND} AND r.{StepRun.purpose} = {Purpose.MARKETING}
+    AND r.{StepRun.outcome} = {StepOutcome.SUPPRESSED} AND r.{StepRun.reason} = {StepReason.CAPPED}
 ), w AS (
   SELECT COUNT(*) OVER (PARTITION BY c ORDER BY t RANGE BETWEEN {window} PRECEDING AND CURRENT ROW) AS n_all,
          COUNT(*) OVER (PARTITION BY c, kind ORDER BY t RANGE BETWEEN {window} PRECEDING AND CURRENT ROW) AS n_kind
@@ -152,10 +156,15 @@ SELECT SUM(CASE WHEN n_all > {cap} THEN 1 ELSE 0 END),
 FROM w
 """
 
-# Redemption attempts refused for their channel ({columns}: one count per policy). Attempts on
-# an offer already redeemed or expired are refused under every policy and are left out.
+# Redemption attempts refused for their channel ({columns}: one count per policy, of the attempts
+# matching none of its ``ACCEPTED_PAIR``s). Attempts on an offer already redeemed or expired are refused under every
+# policy and are left out.
 REDEMPTION_SQL = """
 SELECT {columns}
-FROM journeys_offerredemption r JOIN journeys_offer o ON o.id = r.offer_id
-WHERE r.tenant_id = %s AND r.at >= %s AND r.at < %s AND r.reason NOT IN ('already_redeemed', 'expired')
+FROM {OfferRedemption} r JOIN {Offer} o ON o.{Offer.id} = r.{OfferRedemption.offer}
+WHERE r.{OfferRedemption.tenant} = %s AND r.{OfferRedemption.at} >= %s AND r.{OfferRedemption.at} < %s
+  AND r.{OfferRedemption.reason} NOT IN ({RedemptionReason.ALREADY_REDEEMED}, {RedemptionReason.EXPIRED})
 """
+
+#: one (issued kind, redeemed kind) pair a policy accepts, for ``REDEMPTION_SQL``'s ``{columns}``
+ACCEPTED_PAIR = "(o.{Offer.issued_kind} = %s AND r.{OfferRedemption.channel_kind} = %s)"
