@@ -15,6 +15,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from crm.models import Membership, Role, Tenant
+from crm.services.audit import Actor, client_address, row_delete
 
 
 def staff_roles(user) -> dict[int, str] | None:
@@ -44,8 +45,12 @@ def staff_role_rank(user, tenant_id: int | None = None) -> int:
     return max((Role.rank(r) for r in roles.values()), default=-1)
 
 
-def actor(request) -> str:
-    return f"staff:{request.user.get_username()}"
+def actor(request, tenant_id: int | None) -> Actor:
+    """The staff member acting on ``tenant_id``'s rows: name, role there, client address."""
+    user = request.user
+    roles = staff_roles(user)
+    role = "superuser" if roles is None else roles.get(tenant_id, "")
+    return Actor(name=f"staff:{user.get_username()}", role=role, address=client_address(request))
 
 
 class TenantScopedForm(forms.ModelForm):
@@ -194,6 +199,19 @@ class TenantScopedAdmin(admin.ModelAdmin):
         if self.tenant_lookup == "tenant" and obj.tenant_id is None:
             obj.tenant_id = self._single_tenant(request)
         super().save_model(request, obj, form, change)
+
+    def delete_model(self, request, obj):
+        """Every deletion through the admin is in the tenant's audit log (a tenant's own
+        deletion takes its log with it)."""
+        if self.tenant_lookup == "pk":
+            return super().delete_model(request, obj)
+        row_delete(tenant=obj.tenant, row=obj, by=actor(request, obj.tenant_id))
+
+    def delete_queryset(self, request, queryset):
+        if self.tenant_lookup == "pk":
+            return super().delete_queryset(request, queryset)
+        for obj in queryset.select_related("tenant"):
+            self.delete_model(request, obj)
 
 
 def scoped_choices(model, request, least_role: str = Role.AGENT):
