@@ -34,7 +34,7 @@ def erased_pattern(*, tenant: Tenant, contact: Contact, addresses: list[str]) ->
     needles = set()
     for address in addresses:
         needles |= _forms(address)
-    ids = Message.objects.filter(tenant=tenant, contact=contact).exclude(external_id="")
+    ids = Message.objects.filter(tenant=tenant, contact=contact, external_id__isnull=False).exclude(external_id="")
     needles |= {i for i in ids.values_list("external_id", flat=True) if len(i) >= MIN_ID_LENGTH}
     if not needles:
         return None
