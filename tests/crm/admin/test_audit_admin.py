@@ -12,6 +12,8 @@ from crm.services.audit import audit_record
 from crm.services.contacts import contact_create
 from crm.services.tenants import api_key_create
 
+from .conftest import tenant_form
+
 pytestmark = pytest.mark.django_db
 
 STAFF = "198.51.100.20"
@@ -114,19 +116,7 @@ def test_channel_credentials_changed_in_the_admin_are_audited_without_values(sta
 def test_a_mode_switch_in_the_admin_is_audited(staff_of, tenant_a):
     tenant, _rows = tenant_a
     client = staff_of(tenant, role="admin")
-    data = {
-        "slug": tenant.slug,
-        "name": tenant.name,
-        "mode": "crosschannel",
-        "episode_gap_hours": 72,
-        "timezone": "Europe/Paris",
-        "default_region": "FR",
-        "fallback_order": '["whatsapp", "sms", "email"]',
-        "offer_links": "{}",
-        "experiment_holdout_percent": "",
-        "mode_changes-TOTAL_FORMS": "0",
-        "mode_changes-INITIAL_FORMS": "0",
-    }
+    data = tenant_form(tenant, mode="crosschannel")
     before = existing()
     assert client.post(reverse("admin:crm_tenant_change", args=[tenant.pk]), data, REMOTE_ADDR=STAFF).status_code == 302
     entries = new_entries(before)

@@ -40,6 +40,18 @@ def keep(tenant, channel, body: bytes, *, path="/webhooks/tok/", error="unknown 
     )
 
 
+def issue(contact, channel, description):
+    return Offer.objects.create(
+        tenant=contact.tenant,
+        contact=contact,
+        code=f"GIFT{contact.pk}",
+        issued_channel=channel,
+        issued_kind=channel.kind,
+        description=description,
+        issued_at=timezone.now(),
+    )
+
+
 @pytest.fixture
 def camille(tenant):
     return contact_create(
@@ -97,25 +109,8 @@ def test_merge_records_journey_contexts_and_offers_of_the_contact_are_scrubbed(t
         next_run_at=now + timedelta(days=1),
         context={"first_name": "Camille", "email": "camille@example.com"},
     )
-    offer = Offer.objects.create(
-        tenant=tenant,
-        contact=camille,
-        code="BDAY1",
-        issued_channel=channel,
-        issued_kind="email",
-        description="Happy birthday Camille",
-        issued_at=now,
-    )
-    bystander = contact_create(tenant=tenant, name="Léo")
-    kept = Offer.objects.create(
-        tenant=tenant,
-        contact=bystander,
-        code="BDAY2",
-        issued_channel=channel,
-        issued_kind="email",
-        description="Happy birthday Léo",
-        issued_at=now,
-    )
+    offer = issue(camille, channel, "Happy birthday Camille")
+    kept = issue(contact_create(tenant=tenant, name="Léo"), channel, "Happy birthday Léo")
     contact_erase(tenant=tenant, contact=camille, by="test")
     assert list(ContactMerge.objects.filter(kept=camille).values_list("merged_name", flat=True)) == [""]
     active.refresh_from_db()
