@@ -116,7 +116,7 @@ def test_merge_records_journey_contexts_and_offers_of_the_contact_are_scrubbed(t
     active.refresh_from_db()
     assert active.context == {} and (active.status, active.exit_reason, active.next_run_at) == (
         "exited",
-        "erased",
+        "contact_erased",
         None,
     )
     offer.refresh_from_db()
