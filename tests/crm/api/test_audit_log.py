@@ -7,6 +7,7 @@ import pytest
 
 from crm.models import AuditEntry
 from crm.services.contacts import contact_create
+from crm.services.messages import InboundMessage, message_ingest
 from crm.services.tenants import api_key_create
 from journeys.models import Journey
 from tests.factories import ChannelFactory, TenantFactory
@@ -109,11 +110,15 @@ def test_credential_changes_name_keys_never_values(tenant, admin_api):
     assert AuditEntry.objects.filter(action="channel.credentials_change").count() == 1  # unchanged: no entry
 
 
-def test_a_refused_action_writes_nothing(tenant, api, manager_api):
+def test_a_refused_action_writes_nothing(tenant, api, manager_api, admin_api):
     contact = _contact(tenant, "a")
     assert api.post(f"/api/v1/contacts/{contact.pk}/erase/", {}, format="json").status_code == 403
     assert manager_api.patch("/api/v1/tenant/", {"mode": "nonsense"}, format="json").status_code == 400
-    assert not AuditEntry.objects.filter(action__in=["contact.erase", "tenant.mode_change"]).exists()
+    channel = ChannelFactory(tenant=tenant, kind="email")
+    message_ingest(tenant=tenant, inbound=InboundMessage(channel=channel, from_address="a@example.com", text="hi"))
+    assert admin_api.delete(f"/api/v1/channels/{channel.pk}/").status_code == 409  # it has messages
+    refused = ["contact.erase", "tenant.mode_change", "channel.delete"]
+    assert not AuditEntry.objects.filter(action__in=refused).exists()
 
 
 def test_the_forwarded_address_counts_only_behind_a_trusted_proxy(tenant, manager_api, settings):
