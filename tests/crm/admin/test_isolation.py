@@ -204,7 +204,16 @@ def test_a_foreign_id_in_the_query_string_is_not_an_initial_value(staff_of, tena
 
 
 def test_list_filters_offer_only_the_users_tenants(staff_of, tenant_a):
+    from journeys.models import Journey
+
     seed_foreign_tenant()
-    page = staff_of(tenant_a[0], role="manager").get(reverse("admin:journeys_journey_changelist"))
+    third = tenant_create(slug="shop-c", name="Shop C")
+    for tenant in (tenant_a[0], third):
+        Journey.objects.create(tenant=tenant, name="own journey", trigger_event="x", steps=[])
+    client = staff_of(tenant_a[0], role="manager")
+    Membership.objects.create(tenant=third, user=get_user_model().objects.get(username="manager-shop-a"))
+    page = client.get(reverse("admin:journeys_journey_changelist"))
     choices = [c["display"] for spec in page.context["cl"].filter_specs for c in spec.choices(page.context["cl"])]
-    assert "quokka-shop" not in choices
+    assert "quokka-shop" not in choices and {"shop-a", "shop-c"} <= set(choices)
+    chosen = client.get(reverse("admin:journeys_journey_changelist"), {"tenant__id__exact": tenant_a[0].pk})
+    assert chosen.status_code == 200 and chosen.context["cl"].result_count == 1  # the filter still works
