@@ -3,8 +3,9 @@
 Every registered ModelAdmin is visited (``admin.site._registry``, so a new admin is covered
 without a line here) by staff of shop A: its changelist, its add page with shop B's ids in the
 query string and in a posted form, shop B's change, history and delete pages, and the
-autocomplete view for each of its foreign keys searched with shop B's words. Shop B's rows
-carry the word "quokka" (names, addresses, texts) and a phone number, which must appear nowhere.
+autocomplete view for each of its foreign keys searched with shop B's words, and each of its
+actions on shop B's row (which must stay as it was). Shop B's rows carry the word "quokka"
+(names, addresses, texts) and a phone number, which must appear nowhere.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import base64
 
 import pytest
 from django.contrib import admin
+from django.contrib.admin import helpers
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.urls import NoReverseMatch, reverse
@@ -171,6 +173,16 @@ def test_no_admin_page_shows_another_tenants_rows(staff_of, tenant_a, model, rol
         assert response.status_code in (200, 302, 403)
         assert_nothing_foreign(response, "a refused add form")
         assert foreign_count(model, foreign) == before, "a row was written into another tenant"
+
+    if row is not None:
+        snapshot = model._default_manager.filter(pk=row.pk).values().get()
+        for action in ["delete_selected", *(admin.site._registry[model].actions or [])]:
+            response = client.post(
+                admin_url(model, "changelist"),
+                {"action": action, "post": "yes", helpers.ACTION_CHECKBOX_NAME: [row.pk]},
+            )
+            assert_nothing_foreign(response, f"the {action} action")
+            assert model._default_manager.filter(pk=row.pk).values().get() == snapshot, f"{action} reached it"
 
     for field in foreign_keys(model):
         response = client.get(
