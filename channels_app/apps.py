@@ -7,11 +7,12 @@ class ChannelsAppConfig(AppConfig):
     verbose_name = _("Channels")
 
     def ready(self) -> None:
-        from crm.models import Message
+        from crm.models import Contact, Message
         from crm.providers import providers_connect
-        from crm.signals import outbound_queued
+        from crm.signals import contact_erasing, outbound_queued
 
         from .adapters.registry import autodiscover, registry
+        from .services.erasure import webhook_payloads_erase
         from .services.outbound import outbound_enqueue
 
         autodiscover()
@@ -20,4 +21,8 @@ class ChannelsAppConfig(AppConfig):
         def enqueue_delivery(sender, *, message, **kwargs):
             outbound_enqueue(message)
 
+        def erase_payloads(sender, *, tenant, contact, addresses, **kwargs):
+            webhook_payloads_erase(tenant=tenant, contact=contact, addresses=addresses)
+
         outbound_queued.connect(enqueue_delivery, sender=Message, dispatch_uid="channels_app.enqueue", weak=False)
+        contact_erasing.connect(erase_payloads, sender=Contact, dispatch_uid="channels_app.erase", weak=False)

@@ -40,6 +40,9 @@ CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 # Public base URL used to build channels' webhook_url and to validate provider signatures
 # behind a proxy (Twilio signs the public URL it called).
 PUBLIC_BASE_URL = env("PUBLIC_BASE_URL", default="http://localhost:8000").rstrip("/")
+# The audit log records the client's address: REMOTE_ADDR, or the first X-Forwarded-For hop
+# when the proxy in front of the app is trusted to set that header (anyone can send it).
+TRUST_X_FORWARDED_FOR = env.bool("TRUST_X_FORWARDED_FOR", default=False)
 
 # HTTPS: on by default with DEBUG off (production), off with DEBUG on (runserver over plain HTTP).
 # Behind a TLS-terminating proxy, SECURE_PROXY_SSL_HEADER names the header it sets to "https"

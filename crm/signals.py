@@ -14,7 +14,8 @@ from django.dispatch import Signal
 contact_merging = Signal()
 
 #: sent inside ``contact_erase``, with the contact locked, after crm's own rows are scrubbed:
-#: ``sender=Contact, tenant=, contact=, at=, by=``. Receivers scrub the personal data their app
+#: ``sender=Contact, tenant=, contact=, addresses=, at=, by=``: ``addresses`` are those of the
+#: identities the contact had (deleted by then). Receivers scrub the personal data their app
 #: keeps about the contact (webhook payload bodies, offers' descriptions ...).
 contact_erasing = Signal()
 

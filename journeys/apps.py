@@ -8,9 +8,14 @@ class JourneysConfig(AppConfig):
 
     def ready(self) -> None:
         from crm.models import Contact, Event
-        from crm.signals import contact_merging, event_recorded
+        from crm.signals import contact_erasing, contact_merging, event_recorded
 
-        from .services.enrollments import enrollments_merge_prepare, enrollments_on_event, journeys_contact_move
+        from .services.enrollments import (
+            enrollments_contact_erase,
+            enrollments_merge_prepare,
+            enrollments_on_event,
+            journeys_contact_move,
+        )
 
         def merge_journey_rows(sender, *, tenant, kept, other, at, **kwargs):
             enrollments_merge_prepare(tenant=tenant, kept=kept, other=other, at=at)
@@ -19,5 +24,9 @@ class JourneysConfig(AppConfig):
         def apply_event(sender, *, event, **kwargs):
             return [enrollment.journey_id for enrollment in enrollments_on_event(event=event)]
 
+        def erase_journey_rows(sender, *, tenant, contact, at, **kwargs):
+            enrollments_contact_erase(tenant=tenant, contact=contact, at=at)
+
         contact_merging.connect(merge_journey_rows, sender=Contact, dispatch_uid="journeys.merge", weak=False)
+        contact_erasing.connect(erase_journey_rows, sender=Contact, dispatch_uid="journeys.erase", weak=False)
         event_recorded.connect(apply_event, sender=Event, dispatch_uid="journeys.event", weak=False)

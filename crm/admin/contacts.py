@@ -85,7 +85,7 @@ class ContactAdmin(TenantScopedAdmin):
             return
         kept = contacts[0]
         for other in contacts[1:]:
-            kept = contact_merge(tenant=kept.tenant, contact=kept, other=other, by=actor(request))
+            kept = contact_merge(tenant=kept.tenant, contact=kept, other=other, by=actor(request, kept.tenant_id))
         self.message_user(
             request, _("%(count)d contacts merged into %(kept)s.") % {"count": len(contacts) - 1, "kept": kept}
         )
@@ -97,7 +97,7 @@ class ContactAdmin(TenantScopedAdmin):
     def erase_selected(self, request, queryset):
         contacts = list(self.writable(request, queryset, "delete").select_related("tenant"))
         for contact in contacts:
-            contact_erase(tenant=contact.tenant, contact=contact, by=actor(request))
+            contact_erase(tenant=contact.tenant, contact=contact, by=actor(request, contact.tenant_id))
         self.message_user(request, ngettext("%d contact erased.", "%d contacts erased.", len(contacts)) % len(contacts))
 
 

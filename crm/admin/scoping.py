@@ -6,12 +6,16 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib import admin
+from django.contrib.admin.utils import get_fields_from_path
+from django.contrib.admin.widgets import ForeignKeyRawIdWidget
 from django.contrib.auth import get_user_model
-from django.core.exceptions import ValidationError
+from django.core.exceptions import FieldDoesNotExist, ValidationError
+from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from crm.models import Membership, Role, Tenant
+from crm.services.audit import Actor, client_address, row_delete
 
 
 def staff_roles(user) -> dict[int, str] | None:
@@ -41,8 +45,12 @@ def staff_role_rank(user, tenant_id: int | None = None) -> int:
     return max((Role.rank(r) for r in roles.values()), default=-1)
 
 
-def actor(request) -> str:
-    return f"staff:{request.user.get_username()}"
+def actor(request, tenant_id: int | None) -> Actor:
+    """The staff member acting on ``tenant_id``'s rows: name, role there, client address."""
+    user = request.user
+    roles = staff_roles(user)
+    role = "superuser" if roles is None else roles.get(tenant_id, "")
+    return Actor(name=f"staff:{user.get_username()}", role=role, address=client_address(request))
 
 
 class TenantScopedForm(forms.ModelForm):
@@ -157,13 +165,53 @@ class TenantScopedAdmin(admin.ModelAdmin):
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         # a new row's tenant is one where the user may add; other choices: any of the user's tenants
         least = self.roles.get("add", Role.ADMIN) if db_field.name == "tenant" else Role.AGENT
-        kwargs.setdefault("queryset", scoped_choices(db_field.related_model, request, least_role=least))
-        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+        return super().formfield_for_foreignkey(
+            db_field, request, **scoped_fk_kwargs(self, db_field, request, kwargs, least)
+        )
+
+    def formfield_for_manytomany(self, db_field, request, **kwargs):
+        kwargs.setdefault("queryset", scoped_choices(db_field.related_model, request))
+        return super().formfield_for_manytomany(db_field, request, **kwargs)
+
+    def get_changeform_initial_data(self, request):
+        """Initial values from the query string, less related rows the user may not choose."""
+        initial = super().get_changeform_initial_data(request)
+        for name, value in list(initial.items()):
+            try:
+                field = self.opts.get_field(name)
+            except FieldDoesNotExist:
+                continue
+            if field.is_relation and field.related_model is not None:
+                key = field.target_field.name if field.many_to_one else "pk"
+                values = value if isinstance(value, list) else [value]
+                try:
+                    allowed = scoped_choices(field.related_model, request).filter(**{f"{key}__in": values}).count()
+                except (ValueError, ValidationError):
+                    allowed = -1
+                if allowed != len(set(values)):
+                    del initial[name]
+        return initial
+
+    def get_list_filter(self, request):
+        return [scoped_list_filter(self.model, entry) for entry in super().get_list_filter(request)]
 
     def save_model(self, request, obj, form, change):
         if self.tenant_lookup == "tenant" and obj.tenant_id is None:
             obj.tenant_id = self._single_tenant(request)
         super().save_model(request, obj, form, change)
+
+    def delete_model(self, request, obj):
+        """Every deletion through the admin is in the tenant's audit log (a tenant's own
+        deletion takes its log with it)."""
+        if self.tenant_lookup == "pk":
+            return super().delete_model(request, obj)
+        row_delete(tenant=obj.tenant, row=obj, by=actor(request, obj.tenant_id))
+
+    def delete_queryset(self, request, queryset):
+        if self.tenant_lookup == "pk":
+            return super().delete_queryset(request, queryset)
+        for obj in queryset.select_related("tenant"):
+            self.delete_model(request, obj)
 
 
 def scoped_choices(model, request, least_role: str = Role.AGENT):
@@ -181,14 +229,68 @@ def scoped_choices(model, request, least_role: str = Role.AGENT):
     return qs
 
 
+class ScopedRawIdWidget(ForeignKeyRawIdWidget):
+    """A raw-id input whose label names the row only when the user may choose it (the stock
+    widget looks the id up in every tenant: a foreign id in the query string or in a refused
+    form would show another tenant's row)."""
+
+    def __init__(self, rel, admin_site, *, queryset, **kwargs):
+        super().__init__(rel, admin_site, **kwargs)
+        self.queryset = queryset
+
+    def label_and_url_for_value(self, value):
+        try:
+            visible = self.queryset.filter(**{self.rel.get_related_field().name: value}).exists()
+        except (ValueError, ValidationError):
+            visible = False
+        return super().label_and_url_for_value(value) if visible else ("", "")
+
+
+def scoped_fk_kwargs(model_admin, db_field, request, kwargs: dict, least_role: str = Role.AGENT) -> dict:
+    """``formfield_for_foreignkey`` keywords of every scoped admin and inline: the choices are
+    the rows of the user's tenants, and a raw-id widget labels through the same rows."""
+    kwargs.setdefault("queryset", scoped_choices(db_field.related_model, request, least_role=least_role))
+    if db_field.name in model_admin.raw_id_fields and "widget" not in kwargs:
+        kwargs["widget"] = ScopedRawIdWidget(
+            db_field.remote_field, model_admin.admin_site, queryset=kwargs["queryset"], using=kwargs.get("using")
+        )
+    return kwargs
+
+
+class ScopedAllValuesFieldListFilter(admin.AllValuesFieldListFilter):
+    """The values offered are those of the rows the admin shows (the stock filter reads every
+    tenant's rows when the field is on a related model)."""
+
+    def __init__(self, field, request, params, model, model_admin, field_path):
+        super().__init__(field, request, params, model, model_admin, field_path)
+        rows = model_admin.get_queryset(request).distinct().order_by(field_path)
+        self.lookup_choices = rows.values_list(field_path, flat=True)
+
+
+def scoped_list_filter(model, entry):
+    """A ``list_filter`` entry whose choices come only from the rows the admin shows: the stock
+    filters of a relation, and of a plain field reached through one, list every tenant's."""
+    if isinstance(entry, str):
+        path = entry
+    elif isinstance(entry, tuple) and entry[1] is admin.RelatedFieldListFilter:
+        path = entry[0]
+    else:
+        return entry  # a filter class of our own, or a stock one that reads no rows
+    field = get_fields_from_path(model, path)[-1]
+    if field.is_relation:
+        return (path, admin.RelatedOnlyFieldListFilter)
+    if not field.flatchoices and not isinstance(field, models.BooleanField | models.DateField):
+        return (path, ScopedAllValuesFieldListFilter)
+    return entry
+
+
 class ScopedInline(admin.TabularInline):
     extra = 0
     form = TenantScopedForm
     formset = TenantInlineFormSet
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
-        kwargs.setdefault("queryset", scoped_choices(db_field.related_model, request))
-        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+        return super().formfield_for_foreignkey(db_field, request, **scoped_fk_kwargs(self, db_field, request, kwargs))
 
     readonly = False
 

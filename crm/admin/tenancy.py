@@ -20,7 +20,15 @@ from crm.models import (
     Tenant,
 )
 from crm.providers import provider_choices
-from crm.services.tenants import api_key_create, channel_check, tenant_create, tenant_update
+from crm.services.tenants import (
+    api_key_create,
+    api_key_revoke,
+    channel_check,
+    channel_create,
+    channel_update,
+    tenant_create,
+    tenant_update,
+)
 
 from .scoping import (
     ReadOnlyMixin,
@@ -61,10 +69,10 @@ class TenantAdmin(TenantScopedAdmin):
             percent = changes.pop("experiment_holdout_percent")
             changes["experiment"] = None if percent is None else {"holdout_percent": percent}
         if not change:
-            created = tenant_create(slug=obj.slug, name=obj.name, mode=obj.mode, by=actor(request))
+            created = tenant_create(slug=obj.slug, name=obj.name, mode=obj.mode, by=actor(request, None))
             changes = {k: v for k, v in changes.items() if k not in ("slug", "name", "mode")}
             obj.pk, obj._state.adding = created.pk, False
-        updated = tenant_update(tenant=obj, changes=changes, by=actor(request))
+        updated = tenant_update(tenant=obj, changes=changes, by=actor(request, obj.pk))
         obj.__dict__.update({k: v for k, v in updated.__dict__.items() if k != "_state"})
 
 
@@ -107,18 +115,15 @@ class ApiKeyAdmin(TenantScopedAdmin):
         if change:
             obj.save(update_fields=["role", "label"])
             return
-        key, raw = api_key_create(tenant=obj.tenant, role=obj.role, label=obj.label)
+        key, raw = api_key_create(tenant=obj.tenant, role=obj.role, label=obj.label, by=actor(request, obj.tenant_id))
         obj.__dict__.update({k: v for k, v in key.__dict__.items() if k != "_state"})
         obj._state.adding, obj._state.db = False, key._state.db
         messages.warning(request, _("New API key (copy it now, it will not be shown again): %(key)s") % {"key": raw})
 
     @admin.action(description=_("Revoke selected API keys"))
     def revoke(self, request, queryset):
-        from django.utils import timezone
-
-        count = (
-            self.writable(request, queryset, "change").filter(revoked_at__isnull=True).update(revoked_at=timezone.now())
-        )
+        keys = self.writable(request, queryset, "change").filter(revoked_at__isnull=True).select_related("tenant")
+        count = sum(api_key_revoke(key=key, by=actor(request, key.tenant_id)) for key in keys)
         self.message_user(request, ngettext("%d key revoked.", "%d keys revoked.", count) % count)
 
 
@@ -161,11 +166,6 @@ class ChannelForm(TenantScopedForm):
                 self.add_error("provider" if field == "provider" else "new_credentials", errors)
         return data
 
-    def save(self, commit=True):
-        if self.cleaned_data.get("new_credentials") is not None:
-            self.instance.credentials = self.cleaned_data["new_credentials"]
-        return super().save(commit)
-
 
 @admin.register(Channel)
 class ChannelAdmin(TenantScopedAdmin):
@@ -176,6 +176,24 @@ class ChannelAdmin(TenantScopedAdmin):
     list_select_related = ["tenant"]
     search_fields = ["name", "address"]
     readonly_fields = ["credential_keys", "webhook_url"]
+
+    def save_model(self, request, obj, form, change):
+        """Through the services, so that new credentials are in the audit log (their keys)."""
+        by = actor(request, obj.tenant_id or self._single_tenant(request))
+        fields = {name: getattr(obj, name) for name in ("kind", "name", "provider", "address", "enabled")}
+        credentials = form.cleaned_data.get("new_credentials")
+        if change:
+            changes = {name: value for name, value in fields.items() if name in form.changed_data}
+            if credentials is not None:
+                changes["credentials"] = credentials
+            saved = channel_update(
+                channel=Channel.objects.select_related("tenant").get(pk=obj.pk), changes=changes, by=by
+            )
+        else:
+            tenant = Tenant.objects.get(pk=obj.tenant_id or self._single_tenant(request))
+            saved = channel_create(tenant=tenant, **fields, credentials=credentials, by=by)
+        obj.__dict__.update({k: v for k, v in saved.__dict__.items() if k != "_state"})
+        obj._state.adding, obj._state.db = False, saved._state.db
 
     @admin.display(description=_("stored credentials"))
     def credential_keys(self, obj):

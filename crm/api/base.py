@@ -8,6 +8,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from crm.models import Role, Tenant
+from crm.services.audit import Actor, client_address
 
 
 class HasRole(permissions.BasePermission):
@@ -32,9 +33,11 @@ class TenantApi(APIView):
         return self.request.auth.tenant
 
     @property
-    def actor(self) -> str:
+    def actor(self) -> Actor:
+        """The API key (its prefix and label), its role and the client's address."""
         key = self.request.auth
-        return f"api-key:{key.prefix}" + (f" ({key.label})" if key.label else "")
+        name = f"api-key:{key.prefix}" + (f" ({key.label})" if key.label else "")
+        return Actor(name=name, role=key.role, address=client_address(self.request))
 
 
 class Pagination(PageNumberPagination):

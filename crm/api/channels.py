@@ -12,6 +12,7 @@ from crm.errors import ConflictError
 from crm.models import ChannelKind, Role
 from crm.providers import provider_choices
 from crm.selectors.tenants import channel_get, channel_list
+from crm.services.audit import row_delete
 from crm.services.tenants import channel_create, channel_update
 
 from .base import TenantApi, paginated
@@ -92,7 +93,7 @@ class ChannelListApi(TenantApi):
     def post(self, request):
         serializer = ChannelInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        channel = channel_create(tenant=self.tenant, **serializer.validated_data)
+        channel = channel_create(tenant=self.tenant, **serializer.validated_data, by=self.actor)
         return Response(ChannelOutputSerializer(channel).data, status=status.HTTP_201_CREATED)
 
 
@@ -108,14 +109,14 @@ class ChannelDetailApi(TenantApi):
         channel = channel_get(tenant=self.tenant, pk=pk)
         serializer = ChannelInputSerializer(data=request.data, partial=True)
         serializer.is_valid(raise_exception=True)
-        channel = channel_update(channel=channel, changes=serializer.validated_data)
+        channel = channel_update(channel=channel, changes=serializer.validated_data, by=self.actor)
         return Response(ChannelOutputSerializer(channel).data)
 
     @extend_schema(responses={204: None})
     def delete(self, request, pk):
         channel = channel_get(tenant=self.tenant, pk=pk)
         try:
-            channel.delete()
+            row_delete(tenant=self.tenant, row=channel, by=self.actor)
         except ProtectedError:
             raise ConflictError("This channel has messages or tickets; disable it instead.") from None
         return Response(status=status.HTTP_204_NO_CONTENT)

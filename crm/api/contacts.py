@@ -7,6 +7,7 @@ from rest_framework.utils.urls import replace_query_param
 
 from crm.models import ConsentStatus, IdentityKind, Role
 from crm.selectors.contacts import contact_get, contact_list, contact_timeline
+from crm.services.audit import row_delete
 from crm.services.contacts import contact_create, contact_erase, contact_merge, contact_update
 
 from .base import TenantApi, paginated
@@ -76,7 +77,7 @@ class ContactDetailApi(TenantApi):
 
     @extend_schema(responses={204: None})
     def delete(self, request, pk):
-        contact_get(tenant=self.tenant, pk=pk).delete()
+        row_delete(tenant=self.tenant, row=contact_get(tenant=self.tenant, pk=pk), by=self.actor)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 

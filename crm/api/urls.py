@@ -1,10 +1,11 @@
 from django.urls import path
 
-from . import channels, contacts, messages, tenants, tickets
+from . import audit, channels, contacts, messages, tenants, tickets
 
 urlpatterns = [
     path("tenant/", tenants.TenantDetailApi.as_view(), name="tenant"),
     path("tenant/mode-history/", tenants.ModeHistoryApi.as_view(), name="tenant-mode-history"),
+    path("audit-log/", audit.AuditLogApi.as_view(), name="audit-log"),
     path("channels/", channels.ChannelListApi.as_view(), name="channels"),
     path("channels/<int:pk>/", channels.ChannelDetailApi.as_view(), name="channel"),
     path("contacts/", contacts.ContactListApi.as_view(), name="contacts"),

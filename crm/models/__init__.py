@@ -1,3 +1,4 @@
+from .audit import AuditEntry
 from .base import TenantOwned, TenantQuerySet
 from .channels import Channel, ChannelKind
 from .contacts import Consent, ConsentStatus, Contact, ContactMerge, Identity, IdentityKind
@@ -8,6 +9,7 @@ from .tickets import Ticket, TicketChannel, TicketLink, TicketStatus
 
 __all__ = [
     "ApiKey",
+    "AuditEntry",
     "Channel",
     "ChannelKind",
     "Consent",

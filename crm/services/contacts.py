@@ -23,6 +23,7 @@ from crm.models.channels import ChannelKind
 from crm.signals import collected, contact_erasing, contact_merging
 
 from .addresses import normalize_address
+from .audit import Actor, audit_record
 from .locks import lock_contacts
 
 
@@ -204,7 +205,7 @@ def consent_set(
 
 
 @transaction.atomic
-def contact_merge(*, tenant: Tenant, contact: Contact, other: Contact, by: str) -> Contact:
+def contact_merge(*, tenant: Tenant, contact: Contact, other: Contact, by: Actor | str) -> Contact:
     """Move identities, tickets, messages, events, consents and offers of ``other`` into
     ``contact``, then delete ``other``. Locks both contacts (ascending id)."""
     if contact.pk == other.pk:
@@ -228,8 +229,16 @@ def contact_merge(*, tenant: Tenant, contact: Contact, other: Contact, by: str) 
         merged_contact_id=other.pk,
         merged_name=other.name,
         merged_at=timezone.now(),
-        merged_by=by,
+        merged_by=str(by),
         moved=moved,
+    )
+    audit_record(
+        tenant=tenant,
+        actor=by,
+        action="contact.merge",
+        target=contact,
+        summary=f"contact #{other.pk} merged into #{contact.pk}; moved: "
+        + ", ".join(f"{name} {count}" for name, count in sorted(moved.items()) if count),
     )
     other.delete()
     return contact
@@ -239,20 +248,29 @@ ERASED = "[erased]"
 
 
 @transaction.atomic
-def contact_erase(*, tenant: Tenant, contact: Contact, by: str) -> Contact:
-    """Right to erasure: personal data removed or anonymised; rows (and counts) are kept."""
+def contact_erase(*, tenant: Tenant, contact: Contact, by: Actor | str) -> Contact:
+    """Right to erasure: personal data removed or anonymised; rows (and counts) are kept.
+
+    The other apps scrub what they keep (``contact_erasing``), told the contact's addresses
+    since its identities are gone by then. Who erased is in the audit log."""
     lock_contacts(tenant=tenant, contact_ids=[contact.pk])
-    Identity.objects.filter(tenant=tenant, contact=contact).delete()
+    identities = Identity.objects.filter(tenant=tenant, contact=contact)
+    addresses = sorted(set(identities.values_list("address", flat=True)))
+    identities.delete()
     Message.objects.filter(tenant=tenant, contact=contact).update(
         text=ERASED, subject="", from_address="", to_address="", in_reply_to="", metadata={"erased": True}
     )
     Ticket.objects.filter(tenant=tenant, contact=contact).update(subject="")
     Event.objects.filter(tenant=tenant, contact=contact).update(properties={})
+    ContactMerge.objects.filter(tenant=tenant, kept=contact).update(merged_name="")
     contact.name = ""
     contact.attributes = {}
     contact.erased_at = timezone.now()
     contact.save()
-    contact_erasing.send(sender=Contact, tenant=tenant, contact=contact, at=contact.erased_at, by=by)
+    contact_erasing.send(
+        sender=Contact, tenant=tenant, contact=contact, addresses=addresses, at=contact.erased_at, by=str(by)
+    )
+    audit_record(tenant=tenant, actor=by, action="contact.erase", target=contact, summary="personal data erased")
     return contact
 
 

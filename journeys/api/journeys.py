@@ -6,6 +6,7 @@ from rest_framework.response import Response
 
 from crm.api.base import TenantApi, paginated
 from crm.models import Role
+from crm.services.audit import row_delete
 
 from ..selectors import journey_get, journey_list, journey_stats
 from ..services.journeys import journey_create, journey_update
@@ -68,7 +69,7 @@ class JourneyDetailApi(TenantApi):
 
     @extend_schema(responses={204: None})
     def delete(self, request, pk):
-        journey_get(tenant=self.tenant, pk=pk).delete()
+        row_delete(tenant=self.tenant, row=journey_get(tenant=self.tenant, pk=pk), by=self.actor)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 

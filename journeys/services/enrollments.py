@@ -76,3 +76,15 @@ def journeys_contact_move(*, tenant, kept: Contact, other: Contact) -> dict[str,
         model._meta.model_name: model.objects.filter(tenant=tenant, contact=other).update(contact=kept)
         for model in (Enrollment, StepRun, Offer)
     }
+
+
+def enrollments_contact_erase(*, tenant, contact: Contact, at: datetime) -> None:
+    """Inside ``contact_erase``: the contact's active enrollments end (``exit_reason="contact_erased"``),
+    the trigger events' properties copied into enrollments and the offers' descriptions (free
+    text, often personal) are emptied; step runs hold ids and outcomes only and stay."""
+    enrollments = Enrollment.objects.filter(tenant=tenant, contact=contact)
+    enrollments.filter(status=EnrollmentStatus.ACTIVE).update(
+        status=EnrollmentStatus.EXITED, exit_reason="contact_erased", exited_at=at, next_run_at=None
+    )
+    enrollments.update(context={})
+    Offer.objects.filter(tenant=tenant, contact=contact).update(description="")

@@ -16,6 +16,6 @@ class Command(BaseCommand):
         tenant = Tenant.objects.filter(slug=slug).first()
         if tenant is None:
             raise CommandError(f"No tenant with slug {slug!r}.")
-        key, raw = api_key_create(tenant=tenant, role=role, label=label)
+        key, raw = api_key_create(tenant=tenant, role=role, label=label, by="manage.py create_api_key")
         self.stderr.write(f"API key {key.prefix}… ({role}) for {tenant.slug}; it is shown only once:")
         self.stdout.write(raw)

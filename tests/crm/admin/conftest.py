@@ -48,3 +48,21 @@ def staff_of(client):
         return client
 
     return login
+
+
+def tenant_form(tenant, **changes) -> dict:
+    """The tenant admin's change form as posted, with ``changes``."""
+    return {
+        "slug": tenant.slug,
+        "name": tenant.name,
+        "mode": tenant.mode,
+        "episode_gap_hours": 72,
+        "timezone": "Europe/Paris",
+        "default_region": "FR",
+        "fallback_order": '["whatsapp", "sms", "email"]',
+        "offer_links": "{}",
+        "experiment_holdout_percent": "",
+        "mode_changes-TOTAL_FORMS": "0",
+        "mode_changes-INITIAL_FORMS": "0",
+        **changes,
+    }

@@ -11,6 +11,8 @@ from crm.models import ApiKey, Channel, Contact, ContactMerge, Identity, Message
 from crm.services.contacts import contact_create
 from crm.services.messages import InboundMessage, message_ingest
 
+from .conftest import tenant_form
+
 pytestmark = pytest.mark.django_db
 
 
@@ -132,19 +134,7 @@ def test_mode_change_in_admin_is_recorded(staff_of, tenant_a):
     tenant, _rows = tenant_a
     client = staff_of(tenant, role="admin")
     before = ModeChange.objects.filter(tenant=tenant).count()
-    data = {
-        "slug": tenant.slug,
-        "name": tenant.name,
-        "mode": "crosschannel",
-        "episode_gap_hours": 72,
-        "timezone": "Europe/Paris",
-        "default_region": "FR",
-        "fallback_order": '["sms", "email"]',
-        "offer_links": "{}",
-        "experiment_holdout_percent": "20",
-        "mode_changes-TOTAL_FORMS": "0",
-        "mode_changes-INITIAL_FORMS": "0",
-    }
+    data = tenant_form(tenant, mode="crosschannel", fallback_order='["sms", "email"]', experiment_holdout_percent="20")
     response = client.post(reverse("admin:crm_tenant_change", args=[tenant.pk]), data)
     assert response.status_code == 302, response.context["adminform"].form.errors
     tenant = Tenant.objects.get(pk=tenant.pk)

@@ -1,0 +1,48 @@
+"""The audit log, for managers and admins of the API key's tenant."""
+
+from __future__ import annotations
+
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import serializers
+
+from crm.models import Role
+from crm.selectors.audit import audit_log
+
+from .base import TenantApi, paginated
+
+
+class AuditEntrySerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    at = serializers.DateTimeField()
+    actor = serializers.CharField(help_text="staff:<username>, api-key:<prefix> (<label>) or a command's name")
+    actor_role = serializers.CharField(help_text="the actor's role in the tenant; empty for a command")
+    action = serializers.CharField(help_text="<object type>.<verb>, e.g. contact.erase, api_key.revoke")
+    target_type = serializers.CharField(help_text="app_label.model_name of the object acted on")
+    target_id = serializers.IntegerField(allow_null=True)
+    summary = serializers.CharField(help_text="what changed; never a secret or a customer's personal data")
+    address = serializers.IPAddressField(allow_null=True, help_text="the client's IP address")
+
+
+class AuditLogPageSerializer(serializers.Serializer):
+    count = serializers.IntegerField()
+    next = serializers.URLField(allow_null=True)
+    previous = serializers.URLField(allow_null=True)
+    results = AuditEntrySerializer(many=True)
+
+
+class AuditLogApi(TenantApi):
+    required_roles = {"GET": Role.MANAGER}
+
+    @extend_schema(
+        summary="Audit log",
+        description="Who changed what and from where: mode and experiment switches, merges, erasures, "
+        "deletions, API keys created and revoked, channel credentials changed. Newest first; managers "
+        "and admins only (an agent's key gets 403).",
+        parameters=[
+            OpenApiParameter("page", int, description="page number, from 1"),
+            OpenApiParameter("page_size", int, description="entries per page (50; at most 500)"),
+        ],
+        responses=AuditLogPageSerializer,
+    )
+    def get(self, request):
+        return paginated(view=self, queryset=audit_log(tenant=self.tenant), serializer_class=AuditEntrySerializer)
