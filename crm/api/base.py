@@ -9,6 +9,8 @@ from rest_framework.views import APIView
 
 from crm.models import Role, Tenant
 
+from .parsers import SafeJSONParser, query_params_check
+
 
 class HasRole(permissions.BasePermission):
     message = "Your API key's role does not allow this action."
@@ -25,7 +27,12 @@ class TenantApi(APIView):
     """
 
     permission_classes = [permissions.IsAuthenticated, HasRole]
+    parser_classes = [SafeJSONParser]
     required_roles: dict[str, str] = {"*": Role.AGENT}
+
+    def initial(self, request, *args, **kwargs) -> None:
+        super().initial(request, *args, **kwargs)
+        query_params_check(request.query_params)
 
     @property
     def tenant(self) -> Tenant:

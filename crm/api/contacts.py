@@ -10,6 +10,7 @@ from crm.selectors.contacts import contact_get, contact_list, contact_timeline
 from crm.services.contacts import contact_create, contact_erase, contact_merge, contact_update
 
 from .base import TenantApi, paginated
+from .fields import IdField
 
 
 class IdentitySerializer(serializers.Serializer):
@@ -84,7 +85,7 @@ class ContactMergeApi(TenantApi):
     required_roles = {"POST": Role.AGENT}
 
     class InputSerializer(serializers.Serializer):
-        other = serializers.IntegerField()
+        other = IdField()
 
     @extend_schema(request=InputSerializer, responses=ContactOutputSerializer)
     def post(self, request, pk):

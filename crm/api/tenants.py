@@ -11,6 +11,7 @@ from crm.selectors.tenants import mode_history
 from crm.services.tenants import tenant_update
 
 from .base import TenantApi, paginated
+from .fields import CountField
 
 
 class ExperimentSerializer(serializers.Serializer):
@@ -24,7 +25,7 @@ class QuietHoursSerializer(serializers.Serializer):
 
 
 class FrequencyCapSerializer(serializers.Serializer):
-    max_sends = serializers.IntegerField(min_value=1)
+    max_sends = CountField(min_value=1)
     days = serializers.IntegerField(min_value=1, max_value=365)
 
 
