@@ -4,7 +4,6 @@ RFC 5322 posts signed with ``X-Signature``, and sending through Django/anymail b
 from __future__ import annotations
 
 import hashlib
-import json
 import smtplib
 from datetime import UTC, datetime
 from email.utils import make_msgid
@@ -22,6 +21,7 @@ from django.core.mail import EmailMessage, get_connection
 
 from channels_app.errors import PermanentProviderError, TransientProviderError, WebhookForbidden, WebhookUnparseable
 from channels_app.services import email_threads
+from crm.api import parsers as json_input
 from crm.models import MessageStatus
 from crm.services.messages import InboundMessage
 
@@ -32,6 +32,7 @@ from .registry import registry
 
 RAW_MIME = "message/rfc822"
 SEND_KEYS = {"api_key", "server_token", "sender_domain", "api_url", "secret_key", "api_secret", "region_name"}
+MAX_RECIPIENTS = 50  # To and Cc addresses looked at for a plus-address
 CUSTOMER_EVENTS = {"opened", "clicked", "bounced", "complained", "unsubscribed"}
 
 
@@ -81,7 +82,10 @@ class EmailAdapter(Adapter):
                 raise WebhookUnparseable("no From header")
             return [self._inbound(mime, channel, fallback_id=hashlib.sha256(request.body).hexdigest())]
         if channel.provider == "amazon_ses" and anymail_views.sns_type(request) != "Notification":
-            return [UnknownEvent(event_type=f"sns:{anymail_views.sns_type(request)}", raw=json.loads(request.body))]
+            return [
+                UnknownEvent(event_type=f"sns:{anymail_views.sns_type(request)}", raw=json_input.loads(request.body))
+            ]
+        anymail_views.bound_attachment_count(request)
         try:
             view = getattr(request, "anymail_view", None) or anymail_views.parsing_view(channel.provider, request)
             esp_events = view.parse_events(request)
@@ -108,9 +112,11 @@ class EmailAdapter(Adapter):
         )
 
     def _inbound(self, mime, channel, *, fallback_id: str) -> InboundEvent:
+        email_content.headers_bound(mime)
         full = mime.text or email_content.html_to_text(mime.html or "")
         references = email_content.references_of(mime)
-        recipients = [a.addr_spec for a in mime.to + mime.cc] + [getattr(mime, "envelope_recipient", None) or ""]
+        recipients = [a.addr_spec for a in (mime.to + mime.cc)[:MAX_RECIPIENTS]]
+        recipients.append(getattr(mime, "envelope_recipient", None) or "")
         subject = mime.subject or ""
         metadata = {
             "message_id": (mime.get("Message-ID") or "").strip(),
@@ -135,7 +141,9 @@ class EmailAdapter(Adapter):
                 tenant=channel.tenant, references=references, recipients=recipients, subject=subject
             ),
         )
-        return InboundEvent(inbound=inbound, raw={"headers": dict(mime.items())}, email_references=tuple(references))
+        return InboundEvent(
+            inbound=inbound, raw={"headers": dict(mime.raw_items())}, email_references=tuple(references)
+        )
 
     def send(self, *, channel, message) -> ProviderResult:
         sender = channel.address or settings.DEFAULT_FROM_EMAIL

@@ -23,7 +23,7 @@ _ESCAPE = re.compile(rb"\\.", re.DOTALL)
 _STRING = re.compile(rb'"[^"]*"')
 _NOT_BRACKETS = bytes(b for b in range(256) if b not in b"[]{}")
 _SAME_BRACKETS = bytes.maketrans(b"{}", b"[]")
-_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
+UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
 
 
 class JsonInputError(ValueError):
@@ -58,12 +58,12 @@ def unstorable_path(value, path: str = "") -> str | None:
     while stack:
         where, item = stack.pop()
         if isinstance(item, str):
-            if _UNSTORABLE.search(item):
+            if UNSTORABLE.search(item):
                 return where or "(body)"
         elif isinstance(item, dict):
             for key, child in item.items():
                 child_path = f"{where}.{key}" if where else str(key)
-                if isinstance(key, str) and _UNSTORABLE.search(key):
+                if isinstance(key, str) and UNSTORABLE.search(key):
                     return where or "(body)"
                 stack.append((child_path, child))
         elif isinstance(item, list):
@@ -116,5 +116,5 @@ def query_params_check(params) -> None:
     """The query string obeys the same rule as bodies (filters reach the database)."""
     for key, values in params.lists():
         for value in (key, *values):
-            if _UNSTORABLE.search(value):
+            if UNSTORABLE.search(value):
                 raise exceptions.ValidationError({key: ["NUL characters and lone surrogates are not allowed."]})
