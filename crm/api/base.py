@@ -51,6 +51,8 @@ class Pagination(PageNumberPagination):
 
 
 def paginated(*, view: APIView, queryset, serializer_class) -> Response:
-    paginator = Pagination()
+    """A page of ``queryset``; the view declares ``pagination_class = Pagination``, which is
+    how the schema documents its paginated shape."""
+    paginator = view.pagination_class()
     page = paginator.paginate_queryset(queryset, view.request, view=view)
     return paginator.get_paginated_response(serializer_class(page, many=True, context={"request": view.request}).data)

@@ -12,7 +12,7 @@ from crm.models import ChannelKind, Provider, Role
 from crm.selectors.tenants import channel_get, channel_list
 from crm.services.tenants import channel_create, channel_update
 
-from .base import TenantApi, paginated
+from .base import Pagination, TenantApi, paginated
 
 
 def webhook_url(channel) -> str:
@@ -48,6 +48,7 @@ class ChannelOutputSerializer(serializers.Serializer):
 
 
 class ChannelListApi(TenantApi):
+    pagination_class = Pagination
     required_roles = {"GET": Role.AGENT, "POST": Role.ADMIN}
 
     @extend_schema(responses=ChannelOutputSerializer(many=True))

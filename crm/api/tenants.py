@@ -10,7 +10,7 @@ from crm.models import ChannelKind, Mode, Role
 from crm.selectors.tenants import mode_history
 from crm.services.tenants import tenant_update
 
-from .base import TenantApi, paginated
+from .base import Pagination, TenantApi, paginated
 from .fields import CountField
 
 
@@ -115,6 +115,8 @@ class TenantDetailApi(TenantApi):
 
 
 class ModeHistoryApi(TenantApi):
+    pagination_class = Pagination
+
     class OutputSerializer(serializers.Serializer):
         mode = serializers.CharField()
         experiment = serializers.JSONField()

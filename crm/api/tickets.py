@@ -13,11 +13,13 @@ from crm.selectors.tickets import ticket_context, ticket_get, ticket_list, ticke
 from crm.services.messages import ticket_reply
 from crm.services.tickets import ticket_update
 
-from .base import TenantApi, paginated
+from .base import Pagination, TenantApi, paginated
 from .fields import IdField, MessageOutputSerializer, TicketOutputSerializer
 
 
 class TicketListApi(TenantApi):
+    pagination_class = Pagination
+
     class FilterSerializer(serializers.Serializer):
         contact = IdField(required=False)
         channel = IdField(required=False)
@@ -65,6 +67,8 @@ class TicketDetailApi(TenantApi):
 
 
 class TicketMessagesApi(TenantApi):
+    pagination_class = Pagination
+
     @extend_schema(responses=MessageOutputSerializer(many=True))
     def get(self, request, pk):
         ticket = ticket_get(tenant=self.tenant, pk=pk)
