@@ -1,4 +1,5 @@
 from django.contrib import admin, messages
+from django.db import InterfaceError, OperationalError
 from django.utils.translation import gettext_lazy as _
 
 from channels_app.errors import WebhookUnparseable
@@ -7,7 +8,7 @@ from crm.errors import ApplicationError
 from crm.models import Role
 
 from .models import DeliveryAttempt, EmailReference, StatusReceipt, WebhookPayload
-from .services.inbound import webhook_payload_replay
+from .services.inbound import storable_text, webhook_payload_replay
 
 
 @admin.register(WebhookPayload)
@@ -39,10 +40,13 @@ class WebhookPayloadAdmin(TenantScopedAdmin):
             try:
                 webhook_payload_replay(payload=payload)
                 done += 1
-            except (WebhookUnparseable, ApplicationError) as exc:
-                payload.error = str(exc)[:5000]
+            except (OperationalError, InterfaceError):
+                raise  # the database is unavailable: the page says so, the payloads stay as they are
+            except Exception as exc:  # still unusable (or a bug of ours): say why, keep the payload
+                reason = str(exc) if isinstance(exc, WebhookUnparseable | ApplicationError) else repr(exc)
+                payload.error = storable_text(reason[:5000])
                 payload.save(update_fields=["error"])
-                self.message_user(request, f"#{payload.pk} still fails: {exc}", messages.ERROR)
+                self.message_user(request, f"#{payload.pk} still fails: {payload.error[:500]}", messages.ERROR)
         self.message_user(request, f"{done} payload(s) replayed.", messages.SUCCESS)
 
 

@@ -89,10 +89,15 @@ class WebhookPayload(TenantOwned):
     content_type = models.CharField(max_length=255, blank=True)
     headers = models.JSONField(default=dict, blank=True)
     body_b64 = models.TextField(blank=True)
+    #: SHA-256 of the body: a provider retrying the same payload does not keep a second copy
+    body_sha256 = models.CharField(max_length=64, null=True, blank=True)
     received_at = models.DateTimeField(auto_now_add=True)
     replayed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["tenant", "channel", "body_sha256"], name="webhook_payload_kept_once")
+        ]
         indexes = [models.Index(fields=["tenant", "state", "received_at"])]
         verbose_name = _("webhook payload")
 

@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import logging
 
+from django.db import DataError, InterfaceError, OperationalError
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 
 from channels_app.adapters.registry import registry
 from channels_app.errors import WebhookForbidden, WebhookUnparseable
 from channels_app.models import PayloadState
-from channels_app.services.inbound import webhook_events_apply, webhook_payload_keep
+from channels_app.services.inbound import webhook_events_apply, webhook_events_read, webhook_payload_keep
 from crm.errors import ApplicationError
 from crm.models import Channel
 
@@ -43,14 +44,19 @@ def channel_webhook(request: HttpRequest, token: str) -> HttpResponse:
         return JsonResponse({"detail": "Method not allowed."}, status=405)
     try:
         adapter.verify(request=request, channel=channel)
-        events = adapter.parse(request=request, channel=channel)
-        outcome = webhook_events_apply(channel=channel, events=events)
     except WebhookForbidden as exc:
         logger.warning("webhook for channel %s refused: %s", channel.pk, exc)
         return JsonResponse({"detail": "Invalid signature."}, status=403)
+    try:
+        events = webhook_events_read(adapter=adapter, request=request, channel=channel)
+        outcome = webhook_events_apply(channel=channel, events=events)
     except (WebhookUnparseable, ApplicationError) as exc:
         return _rejected(request, channel, getattr(exc, "message", None) or str(exc))
-    except Exception as exc:  # a bug of ours: keep what the provider sent, let it retry
+    except (OperationalError, InterfaceError):
+        raise  # the database, not the payload: never answered as the provider's fault
+    except DataError as exc:  # a value the database refuses (PostgreSQL: NUL, length, range)
+        return _rejected(request, channel, f"cannot be stored: {exc}")
+    except Exception as exc:  # a bug of ours: keep what the provider sent (once), let it retry
         logger.exception("webhook for channel %s failed", channel.pk)
         webhook_payload_keep(
             channel=channel, request=request, state=PayloadState.REJECTED, error=f"internal error: {exc!r}"

@@ -1,9 +1,23 @@
-"""Refuse oversized request bodies with 413 before anything reads them."""
+"""Refuse oversized request bodies with 413 before anything parses them."""
 
 from __future__ import annotations
 
 from django.conf import settings
 from django.http import JsonResponse
+
+#: an oversized body up to this size is read and discarded before the 413 goes out, so that
+#: an ordinary client (which sends its whole body before reading the answer) reads the 413
+#: instead of a connection reset, and a kept-alive connection stays in step; past it nothing is
+#: read (reading more would be a way to hold a worker) and the server closes the connection
+DRAIN_MAX_BYTES = 64 * 1024 * 1024
+DRAIN_CHUNK_BYTES = 64 * 1024
+
+
+def _drain(stream, length: int) -> None:
+    """Read and discard ``length`` bytes of the body (less if the client stops sending)."""
+    left = length
+    while left > 0 and (chunk := stream.read(min(DRAIN_CHUNK_BYTES, left))):
+        left -= len(chunk)
 
 
 class BodySizeLimitMiddleware:
@@ -16,8 +30,11 @@ class BodySizeLimitMiddleware:
         except ValueError:
             return JsonResponse({"detail": "Invalid Content-Length header."}, status=400)
         if length > settings.MAX_REQUEST_BODY_BYTES:
-            return JsonResponse(
+            response = JsonResponse(
                 {"detail": f"Request body too large: at most {settings.MAX_REQUEST_BODY_BYTES} bytes."},
                 status=413,
             )
+            if length <= DRAIN_MAX_BYTES and (stream := request.META.get("wsgi.input")) is not None:
+                _drain(stream, length)
+            return response
         return self.get_response(request)

@@ -11,14 +11,14 @@ import secrets
 from datetime import datetime, timedelta
 
 from crm.errors import ApplicationError
-from crm.models import Channel, Message, Purpose
+from crm.models import Channel, ChannelKind, Message, Purpose
 from crm.policies import Policy, policy_for_mode
 from crm.services.addresses import IDENTITY_KIND_FOR_CHANNEL
 from crm.services.messages import outbound_create
 
 from .batch import BatchContext
 from .models import Enrollment, Offer, StepOutcome, StepRun
-from .steps import template_render, text_limit_error
+from .steps import default_subject, template_render, text_limit_error
 from .timing import contact_zone, quiet_hours_end
 
 
@@ -135,6 +135,8 @@ def _deliver(ctx: BatchContext, e: Enrollment, step: dict, channel: Channel, at:
     context = _render_context(e, step, channel, offer)
     text = template_render(step["template"], context=context)
     subject = template_render(step.get("subject", ""), context=context).replace("\n", " ")
+    if not subject and channel.kind == ChannelKind.EMAIL:
+        subject = default_subject(e.journey)
     if reason := text_limit_error(kind=channel.kind, text=text, subject=subject):
         step_run_add(ctx, e, step, at=at, outcome=StepOutcome.SUPPRESSED, reason=reason, channel=channel)
         return

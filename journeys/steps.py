@@ -3,7 +3,8 @@
 A journey's ``steps`` is a list of dicts:
 
 - ``{"type": "send", "channel": id, "purpose": "marketing"|"transactional", "template": "...",
-  "subject"?: "...", "requires_event"?: bool, "offer"?: {"description", "valid_days"}}``
+  "subject"?: "...", "requires_event"?: bool, "offer"?: {"description", "valid_days"}}``; ``subject``
+  is optional on every channel: an e-mail send without one is sent with the journey's name
 - ``{"type": "wait", "seconds": N}`` or ``{"type": "wait", "until": "<event property>",
   "offset_seconds"?: N, "at_time"?: "HH:MM"}``
 - ``{"type": "wait_for", "event": name, "timeout_seconds": N, "channel"?: id}``
@@ -32,6 +33,7 @@ GSM_CHARS = set(
     "¿abcdefghijklmnopqrstuvwxyzäöñüà^{}\\[~]|€"
 )
 AT_TIME = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
+BIGINT_MAX = 2**63 - 1  # channel ids beyond match no row (and overflow the database driver)
 
 # Autoescape off: the texts are plain text for SMS, WhatsApp and e-mail bodies.
 _engine = Engine(autoescape=False, string_if_invalid="")
@@ -46,6 +48,11 @@ def template_compile(source: str, *, field: str):
 
 def template_render(source: str, *, context: dict[str, Any]) -> str:
     return _engine.from_string(source).render(Context(context)).strip()
+
+
+def default_subject(journey) -> str:
+    """The subject of an e-mail send step that has none: the journey's name (one line)."""
+    return " ".join(journey.name.split())[:998] or "-"
 
 
 def sms_segments(text: str) -> int:
@@ -83,10 +90,15 @@ def _int(step: dict, key: str, index: int, *, minimum: int, maximum: int, requir
     return value
 
 
+def _channel_id(step: Any) -> int | None:
+    value = step.get("channel") if isinstance(step, dict) else None
+    return value if isinstance(value, int) and not isinstance(value, bool) and 0 < value <= BIGINT_MAX else None
+
+
 def _channel(step: dict, index: int, channels: dict[int, Channel], *, required: bool) -> Channel | None:
     if step.get("channel") is None and not required:
         return None
-    channel = channels.get(step.get("channel")) if isinstance(step.get("channel"), int) else None
+    channel = channels.get(_channel_id(step))
     if channel is None:
         raise _error(index, f"unknown channel {step.get('channel')!r}.", "unknown channel")
     return channel
@@ -109,8 +121,6 @@ def _validate_send(step: dict, index: int, channels: dict[int, Channel]) -> None
     subject = step.get("subject", "")
     if not isinstance(subject, str):
         raise _error(index, "'subject' must be a string.")
-    if channel.kind == ChannelKind.EMAIL and not subject.strip():
-        raise _error(index, "an e-mail send needs a 'subject'.")
     template_compile(subject, field="steps")
     if channel.kind in (ChannelKind.SMS, ChannelKind.RCS) and "{" not in template:
         if sms_segments(template) > MAX_SMS_SEGMENTS:
@@ -187,7 +197,7 @@ def steps_validate(*, tenant: Tenant, steps: Any) -> list[dict]:
         raise ApplicationError("A journey needs a list of steps.", {"steps": ["a non-empty list is required"]})
     if len(steps) > MAX_STEPS:
         raise ApplicationError(f"At most {MAX_STEPS} steps.", {"steps": [f"at most {MAX_STEPS} steps"]})
-    ids = {s.get("channel") for s in steps if isinstance(s, dict) and isinstance(s.get("channel"), int)}
+    ids = {_channel_id(s) for s in steps} - {None}
     channels = {c.pk: c for c in Channel.objects.filter(tenant=tenant, pk__in=ids)}
     for index, step in enumerate(steps):
         _validate_one(step, index, len(steps), channels)

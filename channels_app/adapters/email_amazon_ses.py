@@ -7,12 +7,11 @@ subscription by opening its ``SubscribeURL``; the product does not call AWS on i
 
 from __future__ import annotations
 
-import json
-
 from anymail.webhooks import amazon_ses
 from django.utils.translation import gettext_lazy as _
 
 from channels_app.errors import WebhookUnparseable
+from crm.api import parsers as json_input
 
 from .base import UnknownEvent
 from .email_esp import EspAdapter, json_body
@@ -29,7 +28,7 @@ class AmazonSesAdapter(EspAdapter):
     def is_tracking(self, request) -> bool:
         body = json_body(request)  # SNS posts JSON as text/plain
         try:
-            return json.loads(body.get("Message", "{}")).get("notificationType") != "Received"
+            return json_input.loads(body.get("Message", "{}")).get("notificationType") != "Received"
         except (ValueError, AttributeError, TypeError):
             return False
 

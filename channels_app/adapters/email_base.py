@@ -27,6 +27,7 @@ from .base import Adapter, InboundEvent, ProviderResult, StatusEvent, UnknownEve
 from .generic_signed import verify_signed_body
 
 RAW_MIME = "message/rfc822"
+MAX_RECIPIENTS = 50  # To and Cc addresses looked at for a plus-address
 CUSTOMER_EVENTS = {"opened", "clicked", "bounced", "complained", "unsubscribed"}
 
 
@@ -92,9 +93,11 @@ class EmailAdapter(Adapter):
         )
 
     def inbound_event(self, mime, channel, *, fallback_id: str) -> InboundEvent:
+        email_content.headers_bound(mime)
         full = mime.text or email_content.html_to_text(mime.html or "")
         references = email_content.references_of(mime)
-        recipients = [a.addr_spec for a in mime.to + mime.cc] + [getattr(mime, "envelope_recipient", None) or ""]
+        recipients = [a.addr_spec for a in (mime.to + mime.cc)[:MAX_RECIPIENTS]]
+        recipients.append(getattr(mime, "envelope_recipient", None) or "")
         subject = mime.subject or ""
         metadata = {
             "message_id": (mime.get("Message-ID") or "").strip(),
@@ -119,7 +122,9 @@ class EmailAdapter(Adapter):
                 tenant=channel.tenant, references=references, recipients=recipients, subject=subject
             ),
         )
-        return InboundEvent(inbound=inbound, raw={"headers": dict(mime.items())}, email_references=tuple(references))
+        return InboundEvent(
+            inbound=inbound, raw={"headers": dict(mime.raw_items())}, email_references=tuple(references)
+        )
 
     def send(self, *, channel, message) -> ProviderResult:
         sender = channel.address or settings.DEFAULT_FROM_EMAIL

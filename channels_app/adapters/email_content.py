@@ -19,7 +19,16 @@ QUOTE_HEADERS = [
     re.compile(r"^\s*From:\s.+$"),
     re.compile(r"^_{10,}\s*$"),
 ]
-MESSAGE_ID = re.compile(r"<[^<>\s]+>")
+MESSAGE_ID = re.compile(r"<[^<>\s]{1,994}>")
+#: what one mail's headers and parts can make us keep (the direct parent and newest first)
+MAX_REFERENCES = 50
+MAX_ATTACHMENTS = 100
+#: Python's e-mail parser takes about 50 µs per character of an address header (To, Cc...) and
+#: more than 1 µs per character of the others: what a mail can make it parse is bounded
+MAX_HEADERS = 300
+MAX_ADDRESS_HEADER_CHARS = 4096
+MAX_HEADER_CHARS = 16384
+ADDRESS_HEADERS = {"from", "to", "cc", "bcc", "reply-to", "sender", "resent-to", "resent-cc", "resent-from"}
 
 
 class _TextExtractor(HTMLParser):
@@ -78,13 +87,37 @@ def is_auto_reply(mime: MimeMessage) -> bool:
     )
 
 
+def _cut(name: str, value: str) -> str:
+    if name.lower() in ADDRESS_HEADERS:
+        return value if len(value) <= MAX_ADDRESS_HEADER_CHARS else value[:MAX_ADDRESS_HEADER_CHARS].rsplit(",", 1)[0]
+    if len(value) <= MAX_HEADER_CHARS:
+        return value
+    if name.lower() == "references":  # the newest references are the last ones
+        return value[-MAX_HEADER_CHARS:].split(None, 1)[-1]
+    return value[:MAX_HEADER_CHARS]
+
+
+def headers_bound(mime: MimeMessage) -> None:
+    """Cut what the parser would spend seconds on: at most ``MAX_HEADERS`` headers, address
+    headers at a comma before 4 KB, others at 16 KB (References keeps its newest ids)."""
+    raw = list(mime.raw_items())
+    if len(raw) <= MAX_HEADERS and all(_cut(name, value) is value for name, value in raw):
+        return
+    for name in {name for name, _ in raw}:
+        del mime[name]
+    for name, value in raw[:MAX_HEADERS]:
+        mime[name] = _cut(name, re.sub(r"\r?\n", "", value))
+
+
 def references_of(mime: MimeMessage) -> list[str]:
     """Message-IDs this mail answers, the direct parent first."""
     refs = MESSAGE_ID.findall(mime.get("In-Reply-To") or "")
     for ref in reversed(MESSAGE_ID.findall(mime.get("References") or "")):
+        if len(refs) >= MAX_REFERENCES:
+            break
         if ref not in refs:
             refs.append(ref)
-    return refs
+    return refs[:MAX_REFERENCES]
 
 
 def attachments_of(message) -> list[dict]:
@@ -95,5 +128,5 @@ def attachments_of(message) -> list[dict]:
             "content_type": part.get_content_type(),
             "size": len(part.get_content_bytes() or b""),
         }
-        for part in message.attachments
+        for part in message.attachments[:MAX_ATTACHMENTS]
     ]

@@ -7,13 +7,13 @@ anymail's basic auth (``webhook_secret``, ``user:password``) is the default auth
 
 from __future__ import annotations
 
-import json
 from typing import Any, ClassVar
 
 from anymail.exceptions import AnymailConfigurationError, AnymailError, AnymailWebhookValidationFailure
 from anymail.webhooks.base import AnymailBasicAuthMixin, AnymailCoreWebhookView
 
 from channels_app.errors import WebhookForbidden, WebhookUnparseable
+from crm.api import parsers as json_input
 
 from .base import secrets_of
 from .email_base import EmailAdapter
@@ -26,7 +26,7 @@ PARSE_ERRORS = (AnymailError, AnymailConfigurationError, KeyError, ValueError, T
 def json_body(request) -> Any:
     """The request body as JSON, or ``None`` when it is not JSON."""
     try:
-        return json.loads(request.body)
+        return json_input.loads(request.body)
     except (ValueError, UnicodeDecodeError):
         return None
 
@@ -70,7 +70,12 @@ class EspAdapter(EmailAdapter):
             return
         raise WebhookForbidden("missing or invalid e-mail webhook authentication")
 
+    def bound_request(self, request) -> None:
+        """Bound what the ESP's fields can make anymail allocate or loop over (an ESP's own
+        counts); nothing by default."""
+
     def parse_esp(self, *, request, channel) -> list:
+        self.bound_request(request)
         try:
             view = getattr(request, "anymail_view", None) or self.parsing_view(request, channel)
             esp_events = view.parse_events(request)

@@ -32,6 +32,7 @@ from channels_app.errors import (
     WebhookUnparseable,
     error_for_status,
 )
+from crm.api import parsers as json_input
 from crm.models import MessageStatus
 from crm.services.messages import InboundMessage
 
@@ -90,7 +91,7 @@ class SignedWebhookAdapter(Adapter):
 
     def parse(self, *, request, channel) -> list:
         try:
-            payload = json.loads(request.body)
+            payload = json_input.loads(request.body)
         except (ValueError, UnicodeDecodeError) as exc:
             raise WebhookUnparseable(f"body is not JSON: {exc}") from None
         items = payload if isinstance(payload, list) else [payload]

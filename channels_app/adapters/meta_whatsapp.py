@@ -3,7 +3,6 @@ several messages and statuses per POST."""
 
 from __future__ import annotations
 
-import json
 from datetime import UTC, datetime, timedelta
 from typing import TypedDict
 
@@ -20,6 +19,7 @@ from channels_app.errors import (
     WebhookUnparseable,
     error_for_status,
 )
+from crm.api import parsers as json_input
 from crm.models import ChannelKind, MessageStatus
 from crm.services.messages import InboundMessage
 
@@ -41,10 +41,34 @@ class CloudApiValue(TypedDict, total=False):
 
 
 def _when(timestamp) -> datetime | None:
+    """A Unix timestamp (a string in the Cloud API); absent is None, unreadable is refused."""
+    if timestamp is None or timestamp == "":
+        return None
     try:
         return datetime.fromtimestamp(int(timestamp), tz=UTC)
-    except (TypeError, ValueError):
-        return None
+    except (TypeError, ValueError, OverflowError, OSError):
+        raise WebhookUnparseable(f"'timestamp' is not a Unix time: {str(timestamp)[:40]!r}") from None
+
+
+def _objects(value, where: str) -> list[dict]:
+    """A list of JSON objects (absent: empty), or the payload is refused naming ``where``."""
+    if value is None:
+        return []
+    if not isinstance(value, list) or not all(isinstance(item, dict) for item in value):
+        raise WebhookUnparseable(f"{where} must be a list of objects")
+    return value
+
+
+def _object(parent: dict, key: str) -> dict:
+    value = parent.get(key) or {}
+    if not isinstance(value, dict):
+        raise WebhookUnparseable(f"{key!r} must be an object")
+    return value
+
+
+def _profile_name(contact: dict) -> str:
+    name = _object(contact, "profile").get("name", "")
+    return name if isinstance(name, str) else ""
 
 
 def _text_of(message: dict) -> str:
@@ -97,19 +121,20 @@ class MetaWhatsAppAdapter(Adapter):
 
     def parse(self, *, request, channel) -> list:
         try:
-            payload = json.loads(request.body)
+            payload = json_input.loads(request.body)
             changes = [change for entry in payload["entry"] for change in entry["changes"]]
         except (ValueError, UnicodeDecodeError, KeyError, TypeError) as exc:
             raise WebhookUnparseable(f"not a Cloud API notification: {exc!r}") from None
         events: list = []
-        for change in changes:
-            value: CloudApiValue = change.get("value") if isinstance(change, dict) else None
+        for change in _objects(changes, "entry[].changes"):
+            value: CloudApiValue = change.get("value")
             if not isinstance(value, dict) or change.get("field") != "messages":
-                events.append(UnknownEvent(event_type=f"field:{change.get('field', '?')}", raw=change))
+                events.append(UnknownEvent(event_type=f"field:{str(change.get('field', '?'))[:100]}", raw=change))
                 continue
-            names = {c.get("wa_id"): c.get("profile", {}).get("name", "") for c in value.get("contacts", [])}
-            events += [self._inbound(m, names, value, channel) for m in value.get("messages", [])]
-            events += [self._status(s) for s in value.get("statuses", [])]
+            contacts = _objects(value.get("contacts"), "value.contacts")
+            names = {str(c.get("wa_id")): _profile_name(c) for c in contacts}
+            events += [self._inbound(m, names, value, channel) for m in _objects(value.get("messages"), "messages")]
+            events += [self._status(s) for s in _objects(value.get("statuses"), "statuses")]
             if not value.get("messages") and not value.get("statuses"):
                 events.append(UnknownEvent(event_type="messages:other", raw=value))
         return events
@@ -117,6 +142,8 @@ class MetaWhatsAppAdapter(Adapter):
     def _inbound(self, message: dict, names: dict, value: CloudApiValue, channel) -> InboundEvent:
         if not message.get("from") or not message.get("id"):
             raise WebhookUnparseable("a message without 'from' or 'id'")
+        if not all(isinstance(message.get(key, ""), str) for key in ("from", "id", "type")):
+            raise WebhookUnparseable("a message whose 'from', 'id' or 'type' is not a string")
         kind = message.get("type", "")
         metadata = {"type": kind} if kind != "text" else {}
         if kind not in ("text", "") and isinstance(message.get(kind), dict):
@@ -128,14 +155,14 @@ class MetaWhatsAppAdapter(Adapter):
             external_id=message["id"],
             occurred_at=_when(message.get("timestamp")),
             profile_name=names.get(message["from"], ""),
-            to_address=value.get("metadata", {}).get("display_phone_number", ""),
+            to_address=str(_object(value, "metadata").get("display_phone_number", "")),
             metadata=metadata,
-            in_reply_to=(message.get("context") or {}).get("id", ""),
+            in_reply_to=str(_object(message, "context").get("id", "")),
         )
         return InboundEvent(inbound=inbound, raw=message)
 
     def _status(self, status: dict) -> StatusEvent:
-        errors = status.get("errors") or []
+        errors = _objects(status.get("errors"), "statuses[].errors")
         error = "; ".join(f"{e.get('code')} {e.get('title', '')}".strip() for e in errors)
         provider_status = str(status.get("status", ""))
         return StatusEvent(

@@ -27,6 +27,8 @@ from .registry import register
 WHATSAPP_PREFIX = "whatsapp:"
 #: Twilio error codes that mean "outside the WhatsApp 24-hour window" or "never deliverable"
 PERMANENT_CODES = {21211, 21610, 21614, 63016}
+#: Twilio sends at most 10 media per message: ``NumMedia`` cannot make us read more
+MAX_MEDIA = 10
 EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response></Response>'
 
 
@@ -96,7 +98,7 @@ class TwilioAdapter(Adapter):
             raise WebhookUnparseable("NumMedia is not a number") from None
         media = [
             {"url": data.get(f"MediaUrl{i}", ""), "content_type": data.get(f"MediaContentType{i}", "")}
-            for i in range(media_count)
+            for i in range(min(media_count, MAX_MEDIA))
         ]
         inbound = InboundMessage(
             channel=channel,

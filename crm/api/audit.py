@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 
 from crm.models import Role
 from crm.selectors.audit import audit_log
 
-from .base import TenantApi, paginated
+from .base import Pagination, TenantApi, paginated
 
 
 class AuditEntrySerializer(serializers.Serializer):
@@ -23,26 +23,16 @@ class AuditEntrySerializer(serializers.Serializer):
     address = serializers.IPAddressField(allow_null=True, help_text="the client's IP address")
 
 
-class AuditLogPageSerializer(serializers.Serializer):
-    count = serializers.IntegerField()
-    next = serializers.URLField(allow_null=True)
-    previous = serializers.URLField(allow_null=True)
-    results = AuditEntrySerializer(many=True)
-
-
 class AuditLogApi(TenantApi):
     required_roles = {"GET": Role.MANAGER}
+    pagination_class = Pagination
 
     @extend_schema(
         summary="Audit log",
         description="Who changed what and from where: mode and experiment switches, merges, erasures, "
         "deletions, API keys created and revoked, channel credentials changed. Newest first; managers "
         "and admins only (an agent's key gets 403).",
-        parameters=[
-            OpenApiParameter("page", int, description="page number, from 1"),
-            OpenApiParameter("page_size", int, description="entries per page (50; at most 500)"),
-        ],
-        responses=AuditLogPageSerializer,
+        responses=AuditEntrySerializer(many=True),
     )
     def get(self, request):
         return paginated(view=self, queryset=audit_log(tenant=self.tenant), serializer_class=AuditEntrySerializer)

@@ -10,6 +10,8 @@ from rest_framework.views import APIView
 from crm.models import Role, Tenant
 from crm.services.audit import Actor, client_address
 
+from .parsers import SafeJSONParser, query_params_check
+
 
 class HasRole(permissions.BasePermission):
     message = "Your API key's role does not allow this action."
@@ -26,7 +28,12 @@ class TenantApi(APIView):
     """
 
     permission_classes = [permissions.IsAuthenticated, HasRole]
+    parser_classes = [SafeJSONParser]
     required_roles: dict[str, str] = {"*": Role.AGENT}
+
+    def initial(self, request, *args, **kwargs) -> None:
+        super().initial(request, *args, **kwargs)
+        query_params_check(request.query_params)
 
     @property
     def tenant(self) -> Tenant:
@@ -47,6 +54,8 @@ class Pagination(PageNumberPagination):
 
 
 def paginated(*, view: APIView, queryset, serializer_class) -> Response:
-    paginator = Pagination()
+    """A page of ``queryset``; the view declares ``pagination_class = Pagination``, which is
+    how the schema documents its paginated shape."""
+    paginator = view.pagination_class()
     page = paginator.paginate_queryset(queryset, view.request, view=view)
     return paginator.get_paginated_response(serializer_class(page, many=True, context={"request": view.request}).data)

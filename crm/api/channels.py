@@ -15,7 +15,7 @@ from crm.selectors.tenants import channel_get, channel_list
 from crm.services.audit import row_delete
 from crm.services.tenants import channel_create, channel_update
 
-from .base import TenantApi, paginated
+from .base import Pagination, TenantApi, paginated
 
 
 def webhook_url(channel) -> str:
@@ -82,6 +82,7 @@ class ChannelOutputSerializer(serializers.Serializer):
 
 
 class ChannelListApi(TenantApi):
+    pagination_class = Pagination
     required_roles = {"GET": Role.AGENT, "POST": Role.ADMIN}
 
     @extend_schema(responses=ChannelOutputSerializer(many=True))

@@ -10,7 +10,8 @@ from crm.selectors.contacts import contact_get, contact_list, contact_timeline
 from crm.services.audit import row_delete
 from crm.services.contacts import contact_create, contact_erase, contact_merge, contact_update
 
-from .base import TenantApi, paginated
+from .base import Pagination, TenantApi, paginated
+from .fields import IdField
 
 
 class IdentitySerializer(serializers.Serializer):
@@ -32,7 +33,7 @@ class ContactOutputSerializer(serializers.Serializer):
     attributes = serializers.DictField()
     consents = serializers.SerializerMethodField()
     created_at = serializers.DateTimeField()
-    erased_at = serializers.DateTimeField()
+    erased_at = serializers.DateTimeField(allow_null=True)
 
     def get_identities(self, obj) -> list[dict]:
         return [{"kind": i.kind, "address": i.address} for i in obj.identities.all()]
@@ -42,6 +43,8 @@ class ContactOutputSerializer(serializers.Serializer):
 
 
 class ContactListApi(TenantApi):
+    pagination_class = Pagination
+
     @extend_schema(
         parameters=[OpenApiParameter("identity", str, description="kind:address"), OpenApiParameter("search", str)],
         responses=ContactOutputSerializer(many=True),
@@ -85,7 +88,7 @@ class ContactMergeApi(TenantApi):
     required_roles = {"POST": Role.AGENT}
 
     class InputSerializer(serializers.Serializer):
-        other = serializers.IntegerField()
+        other = IdField()
 
     @extend_schema(request=InputSerializer, responses=ContactOutputSerializer)
     def post(self, request, pk):
@@ -142,10 +145,18 @@ class TimelineEntrySerializer(serializers.Serializer):
         return self._attr(obj, "properties")
 
 
+class TimelinePageSerializer(serializers.Serializer):
+    """The timeline pages by time: ``next`` carries ``before`` (the oldest entry's time)."""
+
+    next = serializers.URLField(allow_null=True)
+    previous = serializers.URLField(allow_null=True)
+    results = TimelineEntrySerializer(many=True)
+
+
 class ContactTimelineApi(TenantApi):
     @extend_schema(
         parameters=[OpenApiParameter("limit", int), OpenApiParameter("before", str, description="ISO 8601")],
-        responses=TimelineEntrySerializer(many=True),
+        responses=TimelinePageSerializer,
     )
     def get(self, request, pk):
         filters = _TimelineFilter(data=request.query_params)

@@ -74,3 +74,27 @@ class TicketOutputSerializer(serializers.ModelSerializer):
 
     def get_linked_tickets(self, obj) -> list[int]:
         return [t.pk for t in obj.linked.all()]
+
+
+#: the largest values the integer columns hold (``IntegerField``/``PositiveIntegerField``, ids)
+INT32_MAX = 2**31 - 1
+BIGINT_MAX = 2**63 - 1
+
+
+class IdField(serializers.IntegerField):
+    """A row id in a request body or query string: past a bigint column it is a 400 on the
+    field, never a database overflow."""
+
+    def __init__(self, **kwargs) -> None:
+        kwargs.setdefault("min_value", 1)
+        kwargs.setdefault("max_value", BIGINT_MAX)
+        super().__init__(**kwargs)
+
+
+class CountField(serializers.IntegerField):
+    """A number stored in a 32-bit integer column (a cap, a count of days...)."""
+
+    def __init__(self, **kwargs) -> None:
+        kwargs.setdefault("max_value", INT32_MAX)
+        kwargs.setdefault("min_value", -INT32_MAX - 1)
+        super().__init__(**kwargs)

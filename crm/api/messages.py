@@ -9,14 +9,14 @@ from crm.selectors.tickets import message_get
 from crm.services.messages import InboundMessage, message_ingest
 
 from .base import TenantApi
-from .fields import MessageOutputSerializer
+from .fields import IdField, MessageOutputSerializer
 
 
 class MessageInboundApi(TenantApi):
     """Integrators push messages received elsewhere; ``external_id`` makes it idempotent."""
 
     class InputSerializer(serializers.Serializer):
-        channel = serializers.IntegerField()
+        channel = IdField()
         from_ = serializers.CharField(max_length=320)
         text = serializers.CharField(allow_blank=True, max_length=100_000)
         subject = serializers.CharField(required=False, allow_blank=True, default="", max_length=998)

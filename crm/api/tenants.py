@@ -10,7 +10,8 @@ from crm.models import ChannelKind, Mode, Role
 from crm.selectors.tenants import mode_history
 from crm.services.tenants import tenant_update
 
-from .base import TenantApi, paginated
+from .base import Pagination, TenantApi, paginated
+from .fields import CountField
 
 
 class ExperimentSerializer(serializers.Serializer):
@@ -24,7 +25,7 @@ class QuietHoursSerializer(serializers.Serializer):
 
 
 class FrequencyCapSerializer(serializers.Serializer):
-    max_sends = serializers.IntegerField(min_value=1)
+    max_sends = CountField(min_value=1)
     days = serializers.IntegerField(min_value=1, max_value=365)
 
 
@@ -114,6 +115,8 @@ class TenantDetailApi(TenantApi):
 
 
 class ModeHistoryApi(TenantApi):
+    pagination_class = Pagination
+
     class OutputSerializer(serializers.Serializer):
         mode = serializers.CharField()
         experiment = serializers.JSONField()

@@ -13,17 +13,19 @@ from crm.selectors.tickets import ticket_context, ticket_get, ticket_list, ticke
 from crm.services.messages import ticket_reply
 from crm.services.tickets import ticket_update
 
-from .base import TenantApi, paginated
-from .fields import MessageOutputSerializer, TicketOutputSerializer
+from .base import Pagination, TenantApi, paginated
+from .fields import IdField, MessageOutputSerializer, TicketOutputSerializer
 
 
 class TicketListApi(TenantApi):
+    pagination_class = Pagination
+
     class FilterSerializer(serializers.Serializer):
-        contact = serializers.IntegerField(required=False)
-        channel = serializers.IntegerField(required=False)
+        contact = IdField(required=False)
+        channel = IdField(required=False)
         status = serializers.ChoiceField(choices=TicketStatus.choices, required=False)
         mode = serializers.CharField(required=False)
-        assignee = serializers.IntegerField(required=False)
+        assignee = IdField(required=False)
 
     @extend_schema(parameters=[FilterSerializer], responses=TicketOutputSerializer(many=True))
     def get(self, request):
@@ -36,7 +38,7 @@ class TicketListApi(TenantApi):
 class TicketDetailApi(TenantApi):
     class InputSerializer(serializers.Serializer):
         status = serializers.ChoiceField(choices=TicketStatus.choices, required=False)
-        assignee = serializers.IntegerField(required=False, allow_null=True)
+        assignee = IdField(required=False, allow_null=True)
         priority = serializers.ChoiceField(choices=Priority.choices, required=False)
 
     @extend_schema(responses=TicketOutputSerializer)
@@ -65,6 +67,8 @@ class TicketDetailApi(TenantApi):
 
 
 class TicketMessagesApi(TenantApi):
+    pagination_class = Pagination
+
     @extend_schema(responses=MessageOutputSerializer(many=True))
     def get(self, request, pk):
         ticket = ticket_get(tenant=self.tenant, pk=pk)
@@ -97,7 +101,7 @@ class TicketContextApi(TenantApi):
 class TicketReplyApi(TenantApi):
     class InputSerializer(serializers.Serializer):
         text = serializers.CharField(max_length=100_000)
-        channel = serializers.IntegerField(required=False, allow_null=True)
+        channel = IdField(required=False, allow_null=True)
         subject = serializers.CharField(required=False, allow_blank=True, default="", max_length=998)
 
     @extend_schema(request=InputSerializer, responses={202: MessageOutputSerializer})

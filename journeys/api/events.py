@@ -6,6 +6,7 @@ from rest_framework import serializers, status
 from rest_framework.response import Response
 
 from crm.api.base import TenantApi
+from crm.api.fields import IdField
 from crm.errors import ApplicationError, NotFoundError
 from crm.models import Contact, IdentityKind
 from crm.selectors.contacts import contact_get
@@ -42,7 +43,7 @@ class EventCreateApi(TenantApi):
     class InputSerializer(serializers.Serializer):
         contact = ContactRefField()
         name = serializers.CharField(max_length=100)
-        channel = serializers.IntegerField(required=False, allow_null=True)
+        channel = IdField(required=False, allow_null=True)
         properties = serializers.DictField(required=False, default=dict)
         occurred_at = serializers.DateTimeField(required=False, allow_null=True)
         idempotency_key = serializers.CharField(max_length=200, required=False, allow_null=True)

@@ -4,7 +4,7 @@ from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
 from rest_framework.response import Response
 
-from crm.api.base import TenantApi, paginated
+from crm.api.base import Pagination, TenantApi, paginated
 from crm.models import Role
 from crm.services.audit import row_delete
 
@@ -31,6 +31,7 @@ class JourneyOutputSerializer(serializers.Serializer):
 
 
 class JourneyListApi(TenantApi):
+    pagination_class = Pagination
     required_roles = {"GET": Role.AGENT, "POST": Role.MANAGER}
 
     @extend_schema(responses=JourneyOutputSerializer(many=True))

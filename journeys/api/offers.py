@@ -5,6 +5,7 @@ from rest_framework import serializers, status
 from rest_framework.response import Response
 
 from crm.api.base import TenantApi
+from crm.api.fields import IdField
 from crm.errors import ApplicationError, NotFoundError
 from crm.selectors.contacts import contact_get
 from crm.selectors.tenants import channel_from_input
@@ -27,8 +28,8 @@ class OfferOutputSerializer(serializers.Serializer):
 
 class OfferCreateApi(TenantApi):
     class InputSerializer(serializers.Serializer):
-        contact = serializers.IntegerField()
-        issued_channel = serializers.IntegerField()
+        contact = IdField()
+        issued_channel = IdField()
         code = serializers.RegexField(r"^[A-Za-z0-9_-]{4,64}$", required=False)
         description = serializers.CharField(max_length=500, required=False, allow_blank=True, default="")
         expires_at = serializers.DateTimeField(required=False, allow_null=True)
@@ -50,7 +51,7 @@ class OfferCreateApi(TenantApi):
 class OfferRedeemApi(TenantApi):
     class InputSerializer(serializers.Serializer):
         code = serializers.CharField(max_length=64)
-        channel = serializers.IntegerField()
+        channel = IdField()
 
     class OutputSerializer(serializers.Serializer):
         accepted = serializers.BooleanField()

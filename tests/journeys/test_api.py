@@ -6,7 +6,7 @@ from datetime import timedelta
 
 import pytest
 
-from crm.models import Contact, Event, Identity
+from crm.models import Contact, Event, Identity, Message
 from journeys.engine import journeys_tick
 from journeys.models import Enrollment, Journey
 
@@ -101,7 +101,7 @@ def test_journey_crud_and_roles(tenant, api, manager_api, channels):
         ([{"type": "send", "channel": 999999, "purpose": "marketing", "template": "x"}], "unknown channel"),
         ([{"type": "send", "channel": "sms", "purpose": "spam", "template": "x"}], "purpose"),
         ([{"type": "send", "channel": "sms", "purpose": "marketing", "template": "{% if %}"}], "compile"),
-        ([{"type": "send", "channel": "email", "purpose": "marketing", "template": "x"}], "subject"),
+        ([{"type": "send", "channel": "email", "purpose": "marketing", "template": "x", "subject": 3}], "subject"),
         ([{"type": "send", "channel": "sms", "purpose": "marketing", "template": "x" * 600}], "segments"),
         ([{"type": "wait", "seconds": 0}], "seconds"),
         ([{"type": "wait_for", "event": "paid"}], "timeout_seconds"),
@@ -121,6 +121,24 @@ def test_invalid_steps_are_refused(manager_api, channels, steps, message):
     assert response.status_code == 400, response.json()
     assert message in str(response.json()), response.json()
     assert not Journey.objects.exists()
+
+
+@pytest.mark.django_db
+def test_an_email_send_without_subject_is_accepted_and_sent_with_the_journeys_name(
+    tenant, api, manager_api, channels, customer, django_capture_on_commit_callbacks
+):
+    steps = [_send(channels["email"]), _send(channels["sms"])]  # a client that never sends "subject"
+    body = {"name": "Welcome\n back", "trigger_event": "signed.up", "steps": steps}
+    response = manager_api.post("/api/v1/journeys/", body, format="json")
+    assert response.status_code == 201, response.json()
+    assert "subject" not in response.json()["steps"][0]
+    api.post(
+        "/api/v1/events/", {"contact": customer.pk, "name": "signed.up", "occurred_at": T0.isoformat()}, format="json"
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        journeys_tick(until=T0 + timedelta(minutes=1))
+    sent = Message.objects.get(channel=channels["email"])
+    assert (sent.subject, sent.status) == ("Welcome back", "sent")
 
 
 @pytest.mark.django_db

@@ -169,6 +169,6 @@ def test_the_audit_log_is_in_the_openapi_schema(client):
     schema = client.get("/api/schema/", HTTP_ACCEPT="application/json").json()
     operation = schema["paths"]["/api/v1/audit-log/"]["get"]
     assert "403" in operation["description"]
-    page = schema["components"]["schemas"]["AuditLogPage"]
+    page = schema["components"]["schemas"]["PaginatedAuditEntryList"]
     assert set(page["properties"]) == {"count", "next", "previous", "results"}
     assert "address" in schema["components"]["schemas"]["AuditEntry"]["properties"]

@@ -42,6 +42,17 @@ def test_inbound_invalid_fields_are_400_and_write_nothing(tenant, api, channels,
     assert counts() == before
 
 
+def test_an_inbound_sender_with_a_possible_but_not_valid_number_is_stored_in_e164(tenant, api, channels):
+    body = {"channel": channels["sms"].pk, "from": "+33 7 00 00 00 01", "text": "hi"}
+    response = api.post("/api/v1/messages/inbound/", body, format="json")
+    assert response.status_code == 201, response.json()
+    assert Identity.objects.get(contact=response.json()["contact"]).address == "+33700000001"
+    contact = api.post(
+        "/api/v1/contacts/", {"identities": [{"kind": "phone", "address": "07 00 00 00 02"}]}, format="json"
+    )
+    assert contact.status_code == 201 and contact.json()["identities"][0]["address"] == "+33700000002"
+
+
 def test_malformed_json_is_400(tenant, api, channels):
     before = counts()
     resp = post_raw(api, "/api/v1/messages/inbound/", '{"channel": 1, "from": ')

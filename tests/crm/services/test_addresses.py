@@ -38,6 +38,12 @@ def test_emails_are_lower_cased_and_idempotent(email):
     assert normalize_address("email", out) == out
 
 
+@pytest.mark.parametrize("written", ["+33 7 00 00 00 01", "07 00 00 00 01", "whatsapp:+33700000001"])
+def test_a_possible_number_the_metadata_deems_not_valid_is_stored_in_e164(written):
+    assert not phonenumbers.is_valid_number(phonenumbers.parse("+33700000001"))
+    assert normalize_address("phone", written, region="FR") == "+33700000001"
+
+
 def test_region_is_used_for_national_numbers():
     assert normalize_address("phone", "020 7946 0958", region="GB") == "+442079460958"
     with pytest.raises(ApplicationError):
