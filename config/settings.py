@@ -193,6 +193,21 @@ CELERY_BROKER_TRANSPORT_OPTIONS.update(
 JOURNEYS_TICK_SECONDS = env.float("JOURNEYS_TICK_SECONDS", default=10.0)
 CELERY_BEAT_SCHEDULE["journeys-tick"] = {"task": "journeys.journeys_tick", "schedule": JOURNEYS_TICK_SECONDS}
 
+# --- Outages: recovery after a PostgreSQL or Redis restart (docs/channels.md#outages) ---
+# The first query of a request or task checks a kept connection, so the first one after a
+# database restart reconnects instead of failing (config/celery.py does it around tasks).
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = env.bool("CONN_HEALTH_CHECKS", default=True)
+# While the database is unreachable the API and webhooks answer 503 with this Retry-After.
+DATABASE_OUTAGE_RETRY_AFTER = env.int("DATABASE_OUTAGE_RETRY_AFTER", default=10)
+# The sweeper's period: replies accepted while the broker was down go out within about
+# CHANNELS_OUTBOX_SWEEP_AFTER plus this.
+CHANNELS_OUTBOX_SWEEP_SECONDS = env.float("CHANNELS_OUTBOX_SWEEP_SECONDS", default=60.0)
+CELERY_BEAT_SCHEDULE["channels-outbox-sweep"]["schedule"] = CHANNELS_OUTBOX_SWEEP_SECONDS
+# An unreachable cache (the throttle's counters) lets requests through; this often at most a
+# warning says so.
+API_THROTTLE_OUTAGE_LOG_SECONDS = env.int("API_THROTTLE_OUTAGE_LOG_SECONDS", default=60)
+# --- end of outages ---
+
 EMAIL_BACKEND = env("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="support@localhost")
 ANYMAIL = {
