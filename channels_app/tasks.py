@@ -29,7 +29,9 @@ class DeliveryTask(Task):
         if message_id is None:
             return
         if isinstance(exc, DATABASE_OUTAGE):
-            logger.warning("delivery of message %s stopped by a database outage (%s): left to the sweeper", message_id, exc)
+            logger.warning(
+                "delivery of message %s stopped by a database outage (%s): left to the sweeper", message_id, exc
+            )
             return
         close_old_connections()
         try:

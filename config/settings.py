@@ -206,6 +206,8 @@ CELERY_BEAT_SCHEDULE["channels-outbox-sweep"]["schedule"] = CHANNELS_OUTBOX_SWEE
 # An unreachable cache (the throttle's counters) lets requests through; this often at most a
 # warning says so.
 API_THROTTLE_OUTAGE_LOG_SECONDS = env.int("API_THROTTLE_OUTAGE_LOG_SECONDS", default=60)
+if CACHES["default"]["BACKEND"].endswith("RedisCache"):  # an unreachable Redis answers at once
+    CACHES["default"].setdefault("OPTIONS", {}).update(socket_connect_timeout=1, socket_timeout=1)
 # --- end of outages ---
 
 EMAIL_BACKEND = env("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")

@@ -2,7 +2,7 @@ from .base import TenantOwned, TenantQuerySet
 from .channels import Channel, ChannelKind, Provider
 from .contacts import Consent, ConsentStatus, Contact, ContactMerge, Identity, IdentityKind
 from .events import Event
-from .messages import Direction, Message, MessageStatus, Purpose
+from .messages import Direction, Message, MessageStatus, Purpose, ReplyIdempotencyKey
 from .tenants import ApiKey, Membership, Mode, ModeChange, Role, Tenant
 from .tickets import Ticket, TicketChannel, TicketLink, TicketStatus
 
@@ -25,6 +25,7 @@ __all__ = [
     "ModeChange",
     "Provider",
     "Purpose",
+    "ReplyIdempotencyKey",
     "Role",
     "Tenant",
     "TenantOwned",

@@ -73,7 +73,9 @@ class OwnPostgres:
                     "fsync = off\nsynchronous_commit = off\nfull_page_writes = off\nmax_connections = 60\n"
                 )
             self._pg_ctl("start")
-            self._run(str(PG_BIN / "createdb"), "-h", "127.0.0.1", "-p", str(self.port), "-U", "postgres", "omnicrm_faults")
+            self._run(
+                str(PG_BIN / "createdb"), "-h", "127.0.0.1", "-p", str(self.port), "-U", "postgres", "omnicrm_faults"
+            )
             return self
         self._pg_ctl("start")
         return self
