@@ -4,6 +4,7 @@ import os
 
 from celery import Celery
 from celery.signals import task_postrun, task_prerun
+from kombu import Connection
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
@@ -27,3 +28,24 @@ def close_unusable_connections(sender=None, **kwargs) -> None:
 
 task_prerun.connect(close_unusable_connections, weak=False)
 task_postrun.connect(close_unusable_connections, weak=False)
+
+
+def _collect_and_forget_channel(collect):
+    """kombu's ``Connection.collect`` detaches the transport but keeps the default channel, and
+    since celery/celery#10242 (Celery 5.7) the worker closes the connection again after collecting
+    it when the broker is lost. Closing that channel then restores its unacknowledged messages
+    through the detached transport: ``AttributeError: 'NoneType' object has no attribute
+    'hostname'`` escapes the connection-error handling and the worker exits ("Unrecoverable
+    error"). Collected, the channel is gone: forget it. Its unacknowledged messages stay in
+    Redis's unacked hash, which any worker restores after the visibility timeout."""
+
+    def collect_forgetting_channel(self, *args, **kwargs):
+        try:
+            return collect(self, *args, **kwargs)
+        finally:
+            self._default_channel = None
+
+    return collect_forgetting_channel
+
+
+Connection.collect = _collect_and_forget_channel(Connection.collect)

@@ -197,8 +197,10 @@ CELERY_BEAT_SCHEDULE["journeys-tick"] = {"task": "journeys.journeys_tick", "sche
 # The first query of a request or task checks a kept connection, so the first one after a
 # database restart reconnects instead of failing (config/celery.py does it around tasks).
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = env.bool("CONN_HEALTH_CHECKS", default=True)
-# While the database is unreachable the API and webhooks answer 503 with this Retry-After.
+# While the database is unreachable the API and webhooks answer a JSON 503 with this
+# Retry-After, the dashboards a plain 503 page (crm/outage_middleware.py).
 DATABASE_OUTAGE_RETRY_AFTER = env.int("DATABASE_OUTAGE_RETRY_AFTER", default=10)
+MIDDLEWARE.append("crm.outage_middleware.DatabaseOutageMiddleware")
 # The sweeper's period: replies accepted while the broker was down go out within about
 # CHANNELS_OUTBOX_SWEEP_AFTER plus this.
 CHANNELS_OUTBOX_SWEEP_SECONDS = env.float("CHANNELS_OUTBOX_SWEEP_SECONDS", default=60.0)

@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -92,9 +93,19 @@ class Stack:
             [python, "-m", "gunicorn", "config.wsgi", "-b", f"127.0.0.1:{self.web_port}", "-w", "2", "-t", "30"],
             b"Booting worker",
         )
+        # As the README runs it in production: gossip, mingle and heartbeats as configured.
         worker = [python, "-m", "celery", "-A", "config", "worker", "-B", "-c", "2", "-l", "info"]
-        worker += ["--without-gossip", "--without-mingle", "--without-heartbeat", "-s", str(self.dir / "beat")]
+        worker += ["-s", str(self.dir / "beat")]
         self.spawn("worker", [*worker, "-n", f"faults-{os.getpid()}@%h"], b" ready.")
+
+    def wait_log(self, name: str, text: bytes, count: int, timeout: float = 60) -> bool:
+        """Wait until ``text`` appears ``count`` times in the process's output."""
+        deadline = time.monotonic() + timeout
+        while (self.dir / f"{name}.log").read_bytes().count(text) < count:
+            if time.monotonic() > deadline or not self.alive(name):
+                return False
+            time.sleep(0.2)
+        return True
 
     def log(self, name: str) -> str:
         return (self.dir / f"{name}.log").read_text(errors="replace")
@@ -248,32 +259,37 @@ def scenario(name: str, stack: Stack, client: Client, ticket_ids: list[int], rep
         stack.pg.start()
         send_replies(client, ticket_ids, 5, replies)
     elif name == "redis-outages":
-        sender = threading.Thread(target=send_replies, args=(client, ticket_ids, 5, replies, 2))
-        sender.start()
-        for _ in range(3):
-            time.sleep(2)
+        # Three outages, each while replies are sent and deliveries are in flight, each once the
+        # worker is connected again after the previous one.
+        batch = replies // 3
+        for i in range(3):
+            report[f"reconnected_before_outage_{i + 1}"] = stack.wait_log("worker", b"Connected to redis", i + 1)
+            first = 5 + i * batch
+            sender = threading.Thread(target=send_replies, args=(client, ticket_ids, first, batch, 6))
+            sender.start()
+            time.sleep(1.0)
             stack.redis.stop()
             time.sleep(3)
             stack.redis.start()
-        sender.join(180)
+            sender.join(180)
     return report
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("name", choices=["postgres-restart", "postgres-down", "redis-outages"])
-    parser.add_argument("--replies", type=int, default=100)
+    parser.add_argument("--replies", type=int, default=99)
     args = parser.parse_args(argv)
     stack = Stack().start()
     report: dict = {"scenario": args.name, "replies": args.replies}
     try:
-        with Sink() as sink:
+        with Sink(delay=0.05 if args.name == "redis-outages" else 0.0) as sink:
             key, ticket_ids, _, webhook = seed(sink.url, tickets=10)
             stack.webhook = webhook
             stack.start_app()
             client = Client(f"http://127.0.0.1:{stack.web_port}", key)
             report.update(scenario(args.name, stack, client, ticket_ids, args.replies))
-            expected = args.replies + 5
+            expected = 5 + (args.replies // 3 * 3 if args.name == "redis-outages" else args.replies)
             ok, seconds, statuses = wait_delivered(expected)
             texts = [body["text"] for body in sink.processed.values()]
             report.update(
@@ -297,6 +313,8 @@ def main(argv: list[str] | None = None) -> int:
                 report["web_log"] = stack.log("web")[-2000:]
     finally:
         stack.stop()
+        if report.get("ok"):
+            shutil.rmtree(stack.dir, ignore_errors=True)
     print(json.dumps(report, indent=2))
     return 0 if report["ok"] else 1
 

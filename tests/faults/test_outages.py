@@ -38,3 +38,9 @@ def run(name: str, *args: str) -> dict:
 def test_worker_delivers_after_a_postgresql_fast_restart():
     report = run("postgres-restart", "--replies", "100")
     assert report["statuses_answered"] == {"202": 105}  # not one 500 after the restart either
+
+
+def test_worker_survives_three_redis_outages_during_replies_and_delivers_each_once():
+    report = run("redis-outages", "--replies", "300")
+    assert all(report[f"reconnected_before_outage_{i}"] for i in (1, 2, 3))
+    assert report["worker_alive"] and report["received_twice"] == []
