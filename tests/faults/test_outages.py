@@ -44,3 +44,14 @@ def test_worker_survives_three_redis_outages_during_replies_and_delivers_each_on
     report = run("redis-outages", "--replies", "300")
     assert all(report[f"reconnected_before_outage_{i}"] for i in (1, 2, 3))
     assert report["worker_alive"] and report["received_twice"] == []
+
+
+def test_database_down_answers_503_then_every_reply_is_delivered_once():
+    report = run("postgres-down", "--replies", "100")
+    outage = report["during_outage"]
+    for name in ("api", "webhook"):
+        assert outage[name]["status"] == 503 and outage[name]["retry_after"], outage
+        assert outage[name]["content_type"] == "application/json" and "detail" in outage[name]["body"]
+    assert outage["dashboard"]["status"] == 503 and outage["dashboard"]["content_type"].startswith("text/html")
+    assert "Temporarily unavailable" in outage["dashboard"]["body"]
+    assert set(report["statuses_answered"]) <= {"202", "503"}  # never a 500
