@@ -17,6 +17,7 @@ import argparse
 import json
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -31,6 +32,7 @@ from tests.faults.servers import OwnPostgres, OwnRedis, free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 DELIVERY_TIMEOUT = float(os.environ.get("FAULTS_DELIVERY_TIMEOUT", "90"))
+RUN_TIMEOUT = int(os.environ.get("FAULTS_RUN_TIMEOUT", "420"))  # the whole run, seconds
 
 
 def environment(pg: OwnPostgres, redis: OwnRedis) -> dict[str, str]:
@@ -114,8 +116,6 @@ class Stack:
         return self.processes[name].poll() is None
 
     def stop(self) -> None:
-        import signal
-
         for process in self.processes.values():
             if process.poll() is None:
                 os.killpg(process.pid, signal.SIGTERM)
@@ -124,9 +124,10 @@ class Stack:
                 process.wait(20)
             except subprocess.TimeoutExpired:
                 os.killpg(process.pid, signal.SIGKILL)
-        from django.db import connections
+        if "DATABASE_URL" in os.environ:
+            from django.db import connections
 
-        connections.close_all()
+            connections.close_all()
         self.redis.destroy()
         self.pg.destroy()
 
@@ -220,7 +221,7 @@ def send_replies(client: Client, ticket_ids: list[int], first: int, count: int, 
         for n in part:
             client.reply(ticket_ids[n % len(ticket_ids)], n)
 
-    workers = [threading.Thread(target=run, args=(numbers[i::threads],)) for i in range(threads)]
+    workers = [threading.Thread(target=run, args=(numbers[i::threads],), daemon=True) for i in range(threads)]
     for w in workers:
         w.start()
     for w in workers:
@@ -282,7 +283,7 @@ def scenario(name: str, stack: Stack, client: Client, ticket_ids: list[int], rep
     elif name == "postgres-down":
         # Replies keep coming while the database is down: deliveries already queued fail and are
         # retried, requests answered 503 are sent again with their key.
-        sender = threading.Thread(target=send_replies, args=(client, ticket_ids, 5, replies, 4))
+        sender = threading.Thread(target=send_replies, args=(client, ticket_ids, 5, replies, 4), daemon=True)
         sender.start()
         staff_session()
         time.sleep(0.5)
@@ -299,7 +300,7 @@ def scenario(name: str, stack: Stack, client: Client, ticket_ids: list[int], rep
         for i in range(3):
             report[f"reconnected_before_outage_{i + 1}"] = stack.wait_log("worker", b"Connected to redis", i + 1)
             first = 5 + i * batch
-            sender = threading.Thread(target=send_replies, args=(client, ticket_ids, first, batch, 6))
+            sender = threading.Thread(target=send_replies, args=(client, ticket_ids, first, batch, 6), daemon=True)
             sender.start()
             time.sleep(1.0)
             stack.redis.stop()
@@ -310,14 +311,23 @@ def scenario(name: str, stack: Stack, client: Client, ticket_ids: list[int], rep
     return report
 
 
+def _give_up(signum, frame) -> None:
+    raise TimeoutError(f"stopped by signal {signum}: the run exceeds {RUN_TIMEOUT}s or was terminated")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("name", choices=["postgres-restart", "postgres-down", "redis-outages"])
     parser.add_argument("--replies", type=int, default=99)
     args = parser.parse_args(argv)
-    stack = Stack().start()
+    # However it ends (a step that hangs, a SIGTERM), the servers and processes are stopped.
+    signal.signal(signal.SIGALRM, _give_up)
+    signal.signal(signal.SIGTERM, _give_up)
+    signal.alarm(RUN_TIMEOUT)
+    stack = Stack()
     report: dict = {"scenario": args.name, "replies": args.replies}
     try:
+        stack.start()
         with Sink(delay=0.05 if args.name == "redis-outages" else 0.0) as sink:
             key, ticket_ids, _, webhook = seed(sink.url, tickets=10)
             stack.webhook = webhook
@@ -345,6 +355,7 @@ def main(argv: list[str] | None = None) -> int:
                 and report["worker_alive"]
             )
             if not report["ok"]:
+                report["logs"] = str(stack.dir)
                 report["worker_log"] = stack.log("worker")[-4000:]
                 report["web_log"] = stack.log("web")[-2000:]
     finally:
