@@ -285,6 +285,25 @@ CELERY_BROKER_TRANSPORT_OPTIONS.update(
 JOURNEYS_TICK_SECONDS = env.float("JOURNEYS_TICK_SECONDS", default=10.0)
 CELERY_BEAT_SCHEDULE["journeys-tick"] = {"task": "journeys.journeys_tick", "schedule": JOURNEYS_TICK_SECONDS}
 
+# --- Outages: recovery after a PostgreSQL or Redis restart (docs/channels.md#outages) ---
+# The first query of a request or task checks a kept connection, so the first one after a
+# database restart reconnects instead of failing (config/celery.py does it around tasks).
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = env.bool("CONN_HEALTH_CHECKS", default=True)
+# While the database is unreachable the API and webhooks answer a JSON 503 with this
+# Retry-After, the dashboards a plain 503 page (crm/outage_middleware.py).
+DATABASE_OUTAGE_RETRY_AFTER = env.int("DATABASE_OUTAGE_RETRY_AFTER", default=10)
+MIDDLEWARE.append("crm.outage_middleware.DatabaseOutageMiddleware")
+# The sweeper's period: replies accepted while the broker was down go out within about
+# CHANNELS_OUTBOX_SWEEP_AFTER plus this.
+CHANNELS_OUTBOX_SWEEP_SECONDS = env.float("CHANNELS_OUTBOX_SWEEP_SECONDS", default=60.0)
+CELERY_BEAT_SCHEDULE["channels-outbox-sweep"]["schedule"] = CHANNELS_OUTBOX_SWEEP_SECONDS
+# An unreachable cache (the throttle's counters) lets requests through; this often at most a
+# warning says so.
+API_THROTTLE_OUTAGE_LOG_SECONDS = env.int("API_THROTTLE_OUTAGE_LOG_SECONDS", default=60)
+if CACHES["default"]["BACKEND"].endswith("RedisCache"):  # an unreachable Redis answers at once
+    CACHES["default"].setdefault("OPTIONS", {}).update(socket_connect_timeout=1, socket_timeout=1)
+# --- end of outages ---
+
 EMAIL_BACKEND = env("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="support@localhost")
 ANYMAIL = {

@@ -12,11 +12,14 @@ committed record of the send) can be claimed again; the provider sees the same i
 
 from __future__ import annotations
 
+import logging
 from datetime import timedelta
+from functools import partial
 
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
+from kombu.exceptions import OperationalError as BrokerUnreachable
 
 from channels_app.adapters.base import ProviderResult
 from channels_app.adapters.registry import registry
@@ -29,11 +32,25 @@ from .email_threads import email_reference_record
 from .fallback import outbound_fallback
 from .status import status_receipts_apply_pending
 
+logger = logging.getLogger(__name__)
+#: what publishing a task raises when the broker cannot be reached (after Celery's own retries)
+BROKER_ERRORS = (BrokerUnreachable, ConnectionError, TimeoutError)
+
 
 def outbound_enqueue(message: Message) -> None:
+    transaction.on_commit(partial(_enqueue, message.pk))
+
+
+def _enqueue(message_id: int) -> None:
+    """Publish the delivery task. The message is committed in the outbox whatever happens here:
+    with the broker unreachable the sweeper enqueues it once the broker is back, so the request
+    that queued it still succeeds."""
     from channels_app.tasks import outbound_message_deliver
 
-    transaction.on_commit(lambda: outbound_message_deliver.delay(message.pk))
+    try:
+        outbound_message_deliver.delay(message_id)
+    except BROKER_ERRORS as exc:
+        logger.warning("broker unreachable, message %s left in the outbox for the sweeper: %r", message_id, exc)
 
 
 def outbound_marketing_allowed(*, tenant_id: int, contact_id: int, channel_kind: str) -> bool:

@@ -6,18 +6,39 @@ timestamps unpickled and pickled again per request, a cost that grows with the a
 A counter costs the same whatever the rate: one atomic increment (two cache calls), and a new
 window starts with ``add``. A fixed window lets a key send up to twice its rate across a window
 boundary, which a per-minute integrator limit tolerates.
+
+An unreachable cache lets the request through (fails open): the throttle protects the service,
+it must not take it down with the cache. The outage is logged, at most once a
+``API_THROTTLE_OUTAGE_LOG_SECONDS``.
 """
 
 from __future__ import annotations
 
+import logging
 import time
 
+from django.conf import settings
 from django.core.cache import cache
 from django.core.exceptions import ImproperlyConfigured
 from rest_framework.settings import api_settings
 from rest_framework.throttling import BaseThrottle
 
 PERIODS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+logger = logging.getLogger(__name__)
+_outage_logged_at = float("-inf")
+
+
+def _cache_errors() -> tuple[type[BaseException], ...]:
+    """What the cache raises when its server cannot be reached (Redis; sockets for the others)."""
+    try:
+        from redis.exceptions import ConnectionError as RedisConnectionError
+        from redis.exceptions import TimeoutError as RedisTimeoutError
+    except ImportError:  # pragma: no cover - redis is a runtime requirement
+        return (OSError,)
+    return (RedisConnectionError, RedisTimeoutError, OSError)
+
+
+CACHE_ERRORS = _cache_errors()
 
 
 class ApiKeyRateThrottle(BaseThrottle):
@@ -38,7 +59,11 @@ class ApiKeyRateThrottle(BaseThrottle):
         self.retry_after = (window + 1) * duration - now
         key = request.auth
         ident = key.pk if key is not None and hasattr(key, "pk") else self.get_ident(request)
-        return _count(f"throttle:{self.scope}:{ident}:{window}", duration) <= allowed
+        try:
+            return _count(f"throttle:{self.scope}:{ident}:{window}", duration) <= allowed
+        except CACHE_ERRORS as exc:
+            _log_outage(exc)
+            return True
 
     def wait(self) -> float:
         return self.retry_after
@@ -61,3 +86,11 @@ def _count(key: str, duration: int) -> int:
         if cache.add(key, 1, timeout=duration + 1):
             return 1
         return cache.incr(key)  # another request created it in between
+
+
+def _log_outage(exc: BaseException) -> None:
+    global _outage_logged_at
+    now = time.monotonic()
+    if now - _outage_logged_at >= settings.API_THROTTLE_OUTAGE_LOG_SECONDS:
+        _outage_logged_at = now
+        logger.warning("API throttle off: the cache is unreachable (%r); requests are let through", exc)

@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from django.contrib.auth import get_user_model
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers, status
 from rest_framework.response import Response
 
@@ -98,13 +98,30 @@ class TicketContextApi(TenantApi):
         return Response(self.OutputSerializer(ticket_context(tenant=self.tenant, ticket=ticket)).data)
 
 
+IDEMPOTENCY_KEY = OpenApiParameter(
+    "Idempotency-Key",
+    str,
+    OpenApiParameter.HEADER,
+    description=(
+        "Optional, up to 255 printable ASCII characters, unique per request (a UUID). A request sent "
+        "again with the same key (after a timeout, a 5xx, a 503) answers 202 with the reply first "
+        "queued and queues nothing; the key with another ticket or body is 422. Keys are kept with "
+        "the reply."
+    ),
+)
+
+
 class TicketReplyApi(TenantApi):
     class InputSerializer(serializers.Serializer):
         text = serializers.CharField(max_length=100_000)
         channel = IdField(required=False, allow_null=True)
         subject = serializers.CharField(required=False, allow_blank=True, default="", max_length=998)
 
-    @extend_schema(request=InputSerializer, responses={202: MessageOutputSerializer})
+    @extend_schema(
+        request=InputSerializer,
+        parameters=[IDEMPOTENCY_KEY],
+        responses={202: MessageOutputSerializer, 422: OpenApiResponse(description="Idempotency-Key reused")},
+    )
     def post(self, request, pk):
         serializer = self.InputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -118,5 +135,18 @@ class TicketReplyApi(TenantApi):
             channel=channel,
             author=self.actor,
             subject=data["subject"],
+            idempotency_key=idempotency_key(request),
         )
         return Response(MessageOutputSerializer(message).data, status=status.HTTP_202_ACCEPTED)
+
+
+def idempotency_key(request) -> str | None:
+    """The request's ``Idempotency-Key`` header, ``None`` when absent; 400 when malformed."""
+    key = request.headers.get("Idempotency-Key")
+    if key is None:
+        return None
+    if not 0 < len(key) <= 255 or not all(" " <= c <= "~" for c in key):
+        raise ApplicationError(
+            "Invalid Idempotency-Key header.", {"Idempotency-Key": ["1 to 255 printable ASCII characters"]}
+        )
+    return key

@@ -3,7 +3,7 @@ from .base import TenantOwned, TenantQuerySet
 from .channels import Channel, ChannelKind
 from .contacts import Consent, ConsentStatus, Contact, ContactMerge, Identity, IdentityKind
 from .events import Event
-from .messages import Direction, Message, MessageStatus, Purpose
+from .messages import Direction, Message, MessageStatus, Purpose, ReplyIdempotencyKey
 from .tenants import ApiKey, Membership, Mode, ModeChange, Role, Tenant
 from .tickets import Ticket, TicketChannel, TicketLink, TicketStatus
 
@@ -26,6 +26,7 @@ __all__ = [
     "Mode",
     "ModeChange",
     "Purpose",
+    "ReplyIdempotencyKey",
     "Role",
     "Tenant",
     "TenantOwned",

@@ -103,3 +103,22 @@ class Message(TenantOwned):
 
     def __str__(self) -> str:
         return f"{self.direction} {self.channel_id} #{self.pk}"
+
+
+class ReplyIdempotencyKey(TenantOwned):
+    """An ``Idempotency-Key`` a reply was accepted with: the same key again answers with that
+    reply instead of queueing a second one. ``fingerprint`` (SHA-256 of the request) tells a
+    retry from a different request reusing the key."""
+
+    key = models.CharField(max_length=255)
+    fingerprint = models.CharField(max_length=64)
+    message = models.OneToOneField("crm.Message", on_delete=models.CASCADE, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["tenant", "key"], name="reply_idempotency_key_unique")]
+        verbose_name = _("reply idempotency key")
+        verbose_name_plural = _("reply idempotency keys")
+
+    def __str__(self) -> str:
+        return self.key

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 from contextlib import nullcontext
 from dataclasses import dataclass, field, replace
 from datetime import datetime
@@ -9,8 +11,20 @@ from datetime import datetime
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from crm.errors import ApplicationError
-from crm.models import Channel, Contact, Direction, Event, Identity, Message, MessageStatus, Purpose, Tenant, Ticket
+from crm.errors import ApplicationError, ConflictError
+from crm.models import (
+    Channel,
+    Contact,
+    Direction,
+    Event,
+    Identity,
+    Message,
+    MessageStatus,
+    Purpose,
+    ReplyIdempotencyKey,
+    Tenant,
+    Ticket,
+)
 from crm.policies import Policy, policy_for_contact, tenant_policy
 from crm.selectors.contacts import contact_reachable_kinds
 from crm.selectors.tenants import channel_from_input
@@ -239,8 +253,70 @@ def ticket_reply(
     author: str = "",
     subject: str = "",
     at: datetime | None = None,
+    idempotency_key: str | None = None,
 ) -> Message:
-    """Queue an agent reply on the channel the policy allows; delivery runs after commit."""
+    """Queue an agent reply on the channel the policy allows; delivery runs after commit.
+
+    With ``idempotency_key``, a request sent again (the same key, ticket, text, channel and
+    subject) returns the reply first queued and queues nothing; the key with another request
+    is refused (``IdempotencyKeyReusedError``). Two requests with one key at once: the unique
+    (tenant, key) makes the second wait for the first, roll back, and answer as a retry.
+    """
+    if not idempotency_key:
+        return _ticket_reply_do(
+            tenant=tenant, ticket=ticket, text=text, channel=channel, author=author, subject=subject, at=at
+        )
+    fingerprint = _reply_fingerprint(ticket=ticket, text=text, channel=channel, subject=subject)
+    for _ in range(2):
+        if (replayed := _reply_replayed(tenant=tenant, key=idempotency_key, fingerprint=fingerprint)) is not None:
+            return replayed
+        try:
+            with transaction.atomic():
+                message = _ticket_reply_do(
+                    tenant=tenant, ticket=ticket, text=text, channel=channel, author=author, subject=subject, at=at
+                )
+                ReplyIdempotencyKey.objects.create(
+                    tenant=tenant, key=idempotency_key, fingerprint=fingerprint, message=message
+                )
+                return message
+        except IntegrityError:
+            continue  # a request with the same key committed first: it answers
+    raise ConflictError("A request with this Idempotency-Key is being processed.", {"Idempotency-Key": ["retry"]})
+
+
+class IdempotencyKeyReusedError(ApplicationError):
+    """The key was first used with another request: 422, as the IETF Idempotency-Key draft says."""
+
+    status_code = 422
+
+
+def _reply_fingerprint(*, ticket: Ticket, text: str, channel: Channel | None, subject: str) -> str:
+    request = {"ticket": ticket.pk, "text": text, "channel": channel.pk if channel else None, "subject": subject}
+    return hashlib.sha256(json.dumps(request, sort_keys=True).encode()).hexdigest()
+
+
+def _reply_replayed(*, tenant: Tenant, key: str, fingerprint: str) -> Message | None:
+    stored = ReplyIdempotencyKey.objects.filter(tenant=tenant, key=key).select_related("message").first()
+    if stored is None:
+        return None
+    if stored.fingerprint != fingerprint:
+        raise IdempotencyKeyReusedError(
+            "This Idempotency-Key was used for another request.",
+            {"Idempotency-Key": [f"already used for message {stored.message_id} with another ticket or body"]},
+        )
+    return stored.message
+
+
+def _ticket_reply_do(
+    *,
+    tenant: Tenant,
+    ticket: Ticket,
+    text: str,
+    channel: Channel | None,
+    author: str,
+    subject: str,
+    at: datetime | None,
+) -> Message:
     if not text or not text.strip():
         raise ApplicationError("A reply needs a text.", {"text": ["this field is required"]})
     channel = reply_channel_choose(tenant=tenant, ticket=ticket, channel=channel)

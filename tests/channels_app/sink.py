@@ -5,12 +5,16 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 
 class Sink:
-    def __init__(self, script: list[int] | None = None, hold: threading.Event | None = None) -> None:
+    def __init__(
+        self, script: list[int] | None = None, hold: threading.Event | None = None, delay: float = 0.0
+    ) -> None:
         self.script = list(script or [])
+        self.delay = delay  # seconds each request takes to answer (a slow provider)
         self.hold = hold  # when set, the first request waits for it before answering
         self.requests: list[dict] = []
         self.processed: dict[str, dict] = {}  # Idempotency-Key -> body, the receiver's own dedup
@@ -28,6 +32,7 @@ class Sink:
                 sink.arrived.set()
                 if first and sink.hold is not None:
                     sink.hold.wait(30)
+                time.sleep(sink.delay)
                 if status // 100 == 2:
                     with sink.lock:
                         sink.processed.setdefault(self.headers.get("Idempotency-Key", ""), json.loads(body))
