@@ -86,13 +86,12 @@ def delivery_parts(message_id: int, parts: list[str]) -> None:
     from django.utils import timezone
 
     from channels_app.adapters.registry import registry
-    from channels_app.models import DeliveryAttempt
-    from channels_app.services import delivery_sql
+    from channels_app.services.delivery_sql import PostgresDeliveryStore
     from crm.models import Channel, Message
 
-    now = timezone.now()
+    now, store = timezone.now(), PostgresDeliveryStore()
     if "claim" in parts:
-        attempt_id, number, message = delivery_sql.claim_queued(message_id=message_id, now=now)
+        message, attempt = store.claim(message_id=message_id, now=now)
     else:  # no database round trip: the channel is read once per worker process
         if not _channel:
             _channel.append(Channel.objects.get(name="bench"))
@@ -100,9 +99,7 @@ def delivery_parts(message_id: int, parts: list[str]) -> None:
     if "send" in parts:
         registry.get(message.channel.provider).send(channel=message.channel, message=message)
     if "record" in parts:
-        fields = {"sent_at": now, "external_id": f"bench-{message_id}", "metadata": {}}
-        attempt = DeliveryAttempt(pk=attempt_id, number=number)
-        delivery_sql.record_sent(message=message, attempt=attempt, fields=fields, now=now)
+        store.record_sent(message=message, attempt=attempt, external_id=f"bench-{message_id}", metadata={}, now=now)
     _count()
 
 
