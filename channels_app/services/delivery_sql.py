@@ -12,12 +12,9 @@ Both statements run as prepared statements (``crm.sql.prepared_cursor``): their 
 per process, so PostgreSQL parses and plans each once per connection instead of once per
 delivery. Their tables, columns and enum values come from the models, never from literals.
 
-The claim commits synchronously: it is durable before the provider is called. The record
-commits asynchronously (``synchronous_commit`` off for its own transaction only), so the worker
-does not wait for the disk: a crash of PostgreSQL in the fraction of a second after it may forget
-it, and the message is then found ``sending`` with its attempt in flight, exactly as after a
-worker killed between the call and the record; it is recovered the same way (after the lease,
-with the same idempotency key).
+Both commit synchronously, like every other write: the claim is durable before the provider is
+called, and the record before the task is acknowledged, so a crash of PostgreSQL never makes the
+product hand a message it recorded as sent to the provider again.
 """
 
 from __future__ import annotations
@@ -130,5 +127,4 @@ def _record_sql() -> str:
             SELECT 1 FROM {r.table}
             WHERE {r.channel} = %s AND {r.external_id} = %s AND {r.message} IS NULL
         )
-        FROM (SELECT set_config('synchronous_commit', 'off', true)) AS asynchronous_commit
     """

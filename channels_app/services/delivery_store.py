@@ -7,7 +7,7 @@ of its two hot writes (the claim of a queued message and the record of a send, o
 each). The service picks one per database vendor, once (``outbound.delivery_store``).
 
 Every write is conditional on the state it leaves (status and attempt number), so a task run
-twice, or a second worker, changes nothing: one caller wins.
+twice, or a second worker, changes nothing: one caller wins. Every write commits synchronously.
 ``tests/channels_app/test_delivery_store.py`` drives both forms through the same steps and
 compares every row they write.
 """

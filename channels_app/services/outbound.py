@@ -6,8 +6,7 @@ State machine (all transitions are conditional UPDATEs, so a task run twice is h
 then ``sending → sent`` (provider accepted), ``sending → queued`` (retryable failure, task
 retried with backoff) or ``sending → failed`` (permanent failure or attempts exhausted,
 then the omnichannel fallback). A ``sending`` message whose attempt outlived the lease
-(its worker died, or on PostgreSQL a crash of the database forgot the asynchronously
-committed record of the send) can be claimed again; the provider sees the same idempotency key.
+(its worker died) can be claimed again; the provider sees the same idempotency key.
 
 The writes of each step go through the database's ``DeliveryStore`` (``delivery_store.py``:
 the ORM form; ``delivery_sql.py``: the PostgreSQL one), chosen once by ``delivery_store()``.

@@ -6,9 +6,11 @@ from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from channels_app.models import DeliveryAttempt
-from channels_app.services.delivery_sql import PostgresDeliveryStore, _record_sql
-from crm.models import Channel, Message
-from tests.factories import ChannelFactory, ContactFactory
+from channels_app.services.delivery_sql import PostgresDeliveryStore
+from channels_app.services.outbound import delivery_store, outbound_deliver
+from crm.models import Channel, Message, MessageStatus
+from crm.services.messages import outbound_create
+from tests.factories import ChannelFactory, ContactFactory, IdentityFactory
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db]
 
@@ -120,36 +122,29 @@ def test_the_delivery_statements_are_planned_once_per_connection(tenant):
     assert set(DeliveryAttempt.objects.filter(message__in=messages).values_list("outcome", flat=True)) == {"sent"}
 
 
-@pytest.mark.django_db(transaction=True)
-def test_only_the_record_of_a_send_commits_asynchronously(tenant):
-    """The record may be forgotten by a crash of PostgreSQL (the attempt is then recovered as
-    after a lost worker); the claim, which must be durable before the provider is called, and
-    every later statement of the connection stay synchronous."""
-    channel = ChannelFactory(tenant=tenant, kind="webchat", provider="webhook", credentials={"secret": "s"})
+def test_every_statement_of_a_delivery_commits_synchronously(tenant):
+    """A recorded send must survive a crash of PostgreSQL: were it forgotten, the message would
+    be found ``sending`` after the restart and handed to the provider again once the lease ran
+    out (an SMS delivered twice; Twilio takes no idempotency key). So no statement of a delivery
+    may turn ``synchronous_commit`` off, for its own transaction (``set_config(..., true)``,
+    ``SET LOCAL``) or for the session. The test runs inside a transaction, so a setting made for
+    the statement's transaction is still in force after it, as it would be at its commit."""
+    assert isinstance(delivery_store(), PostgresDeliveryStore)
     contact = ContactFactory(tenant=tenant)
-    now = timezone.now()
-    message = Message.objects.create(
-        tenant=tenant, contact=contact, channel=channel, direction="outbound", status="queued", occurred_at=now
-    )
-    settings_seen = []
+    IdentityFactory(contact=contact, kind="visitor", address="visitor-1")
+    channel = ChannelFactory(tenant=tenant, kind="webchat")
+    message = outbound_create(tenant=tenant, contact=contact, channel=channel, text="Your code", purpose="conversation")
+    seen = []
 
     def watch(execute, sql, params, many, context):
         result = execute(sql, params, many, context)
         with context["connection"].connection.cursor() as cursor:  # the same session, after the statement
             cursor.execute("SHOW synchronous_commit")
-            settings_seen.append(cursor.fetchone()[0])
+            seen.append((sql, cursor.fetchone()[0]))
         return result
 
     with connection.execute_wrapper(watch):
-        claimed, attempt = store.claim(message_id=message.pk, now=now)
-        store.record_sent(message=claimed, attempt=attempt, external_id="x-1", metadata={}, now=now)
-    assert settings_seen == ["on", "on"]  # in autocommit, SET LOCAL ends with its statement
-    with connection.cursor() as cursor:
-        cursor.execute("BEGIN")
-        cursor.execute(_record_sql().replace("%s", "NULL"))
-        cursor.execute("SHOW synchronous_commit")
-        inside = cursor.fetchone()[0]
-        cursor.execute("ROLLBACK")
-    assert inside == "off"
-    message.refresh_from_db()
-    assert message.status == "sent" and message.external_id == "x-1"
+        assert outbound_deliver(message_id=message.pk).status == MessageStatus.SENT
+    assert any("WITH claimed AS" in sql for sql, _ in seen) and any("WITH sent AS" in sql for sql, _ in seen)
+    asynchronous = [sql for sql, setting in seen if setting == "off"]
+    assert not asynchronous
