@@ -16,8 +16,9 @@ PostgreSQL for the sent messages instead cost the bench up to 0.9 ms of CPU per 
 taken from the worker it measures.)
 
 Phases alternate (noop, outbound, outbound, noop, ...) after a warm-up, so whatever else the
-machine does weighs on both; the rates are pooled over the rounds. Target: outbound keeps at
-least 50% of the no-op rate.
+machine does weighs on both; the rates are pooled over the rounds. The ratio of the two rates
+(``ratio_to_noop``) is reported, not held to a target: every write of a delivery commits
+synchronously, whatever that costs the rate (``docs/channels.md``).
 
 ``python -m bench outbound`` (the runner) or ``python -m bench.outbound``. Knobs:
 ``BENCH_OUTBOUND_DATABASE_URL`` (default ``postgres://postgres@127.0.0.1:5432/crm_bench_outbound``,
@@ -44,7 +45,6 @@ from celery import shared_task
 from celery.signals import task_postrun, worker_init
 
 ROOT = Path(__file__).absolute().parent.parent
-TARGET_RATIO = 0.5
 COUNTER_KEY = "bench:outbound:noop"
 _redis = None
 
@@ -272,7 +272,7 @@ def _measure(tasks: int, rounds: int, tenant, contact, channel) -> dict:
     figures = {
         "noop_per_s": round(noop_rate, 1),
         "outbound_per_s": round(outbound_rate, 1),
-        "ratio": round(outbound_rate / noop_rate, 3),
+        "ratio_to_noop": round(outbound_rate / noop_rate, 3),
     }
     if parts := [p for p in os.environ.get("BENCH_OUTBOUND_PARTS", "").split(",") if p]:
         # An experiment: only these parts of a delivery, rounds alternating with the no-op's.
@@ -322,8 +322,6 @@ def run() -> dict:
         "worker_concurrency": 2,
         "provider": "webhook (signed POST to a loopback HTTP receiver in its own process)",
         **figures,
-        "target": TARGET_RATIO,
-        "meets_target": figures["ratio"] >= TARGET_RATIO,
     }
 
 
