@@ -1,21 +1,20 @@
-"""PostgreSQL single-statement forms of the two hot delivery transitions.
+"""PostgreSQL form of the delivery store: the two hot transitions as one statement each.
 
-The ORM forms in ``outbound.py`` take five and three round trips; under a loaded database each
-round trip costs milliseconds, so on PostgreSQL the claim (queued → sending plus its
-DeliveryAttempt row) and the record of a send (sending → sent, attempt closed, any early status
-callback detected) are one statement each. Data-modifying CTEs run exactly once and atomically,
-so the guarantees are those of the ORM forms: the same conditions, one winner.
+The ORM forms (``delivery_store.OrmDeliveryStore``) take five and two round trips; under a
+loaded database each round trip costs milliseconds, so on PostgreSQL the claim (queued →
+sending plus its DeliveryAttempt row) and the record of a send (sending → sent, attempt closed,
+any early status callback detected) are one statement each. Data-modifying CTEs run exactly once
+and atomically, so the guarantees are those of the ORM forms: the same conditions, one winner.
+The rare transitions (a retry, a failure, the recovery of an attempt whose worker died) keep the
+ORM form.
 
-Both run as prepared statements (``crm.sql.prepared_cursor``): their text is fixed per process,
-so PostgreSQL parses and plans each once per connection instead of once per delivery.
+Both statements run as prepared statements (``crm.sql.prepared_cursor``): their text is fixed
+per process, so PostgreSQL parses and plans each once per connection instead of once per
+delivery. Their tables, columns and enum values come from the models, never from literals.
 
-The claim commits synchronously: it is durable before the provider is called. The record
-commits asynchronously (``synchronous_commit`` off for its own transaction only), so the worker
-does not wait for the disk: a crash of PostgreSQL in the fraction of a second after it may forget
-it, and the message is then found ``sending`` with its attempt in flight, exactly as after a
-worker killed between the call and the record; it is recovered the same way (after the lease,
-with the same idempotency key). A later synchronous commit (a status callback for the message,
-say) makes it durable too: the log is written in order.
+Both commit synchronously, like every other write: the claim is durable before the provider is
+called, and the record before the task is acknowledged, so a crash of PostgreSQL never makes the
+product hand a message it recorded as sent to the provider again.
 """
 
 from __future__ import annotations
@@ -23,99 +22,109 @@ from __future__ import annotations
 import functools
 import json
 from datetime import datetime
-
-from django.db import connection
+from types import SimpleNamespace
 
 from channels_app.models import AttemptOutcome, DeliveryAttempt, StatusReceipt
 from crm.models import Channel, Message, MessageStatus
 from crm.sql import columns, instance, prepared_cursor
 
-
-def enabled() -> bool:
-    return connection.vendor == "postgresql"
+from .delivery_store import Claim, OrmDeliveryStore
 
 
-def claim_queued(*, message_id: int, now: datetime) -> tuple[int, int, Message] | None:
-    """``(attempt id, attempt number, message with its channel)`` if this call moved the
-    message from queued to sending; the message comes back with the claim (no second query).
+class PostgresDeliveryStore(OrmDeliveryStore):
+    """The claim of a queued message and the record of a send in one statement each; the
+    recovery of an abandoned ``sending`` message, retries and failures as the ORM form."""
 
-    Found by primary key alone: a queued status names an outbound message (a constraint of the
-    table), and not stating the direction keeps the outbox index out of the plan."""
-    params = [
-        MessageStatus.SENDING,
-        message_id,
-        MessageStatus.QUEUED,
-        AttemptOutcome.IN_FLIGHT,
-        now,
-    ]
-    with prepared_cursor() as cursor:
-        cursor.execute(_claim_sql(), params)
-        row = cursor.fetchone()
-    if row is None:
-        return None
-    split = 2 + len(Message._meta.concrete_fields)
-    message = instance(Message, row[2:split])
-    message.channel = instance(Channel, row[split:])
-    return row[0], row[1], message
+    def claim(self, *, message_id: int, now: datetime) -> Claim | None:
+        """Found by primary key alone: a queued status names an outbound message (a constraint
+        of the table), and not stating the direction keeps the outbox index out of the plan. The
+        message and its channel come back with the claim; the tenant and the ticket load if a
+        path needs them. A message the statement does not claim (in ``sending``, say) is left
+        to the ORM form, which recovers it after the lease."""
+        params = [MessageStatus.SENDING, message_id, MessageStatus.QUEUED, AttemptOutcome.IN_FLIGHT, now]
+        with prepared_cursor() as cursor:
+            cursor.execute(_claim_sql(), params)
+            row = cursor.fetchone()
+        if row is None:
+            return super().claim(message_id=message_id, now=now)
+        split = 2 + len(Message._meta.concrete_fields)
+        message = instance(Message, row[2:split])
+        message.channel = instance(Channel, row[split:])
+        attempt = DeliveryAttempt(
+            pk=row[0],
+            tenant_id=message.tenant_id,
+            message=message,
+            number=row[1],
+            provider=message.channel.provider,
+            started_at=now,
+        )
+        return message, attempt
+
+    def record_sent(
+        self, *, message: Message, attempt: DeliveryAttempt, external_id: str | None, metadata: dict, now: datetime
+    ) -> bool:
+        """True when a status callback for ``external_id`` is waiting."""
+        params = [
+            MessageStatus.SENT,
+            now,
+            external_id,
+            json.dumps(metadata),
+            message.pk,
+            MessageStatus.SENDING,
+            attempt.number,
+            AttemptOutcome.SENT,
+            now,
+            attempt.pk,
+            message.channel_id,
+            external_id,
+        ]
+        with prepared_cursor() as cursor:
+            cursor.execute(_record_sql(), params)
+            return bool(cursor.fetchone()[0])
+
+
+def _names(model) -> SimpleNamespace:
+    """``model``'s quoted table (``table``) and its columns, by field name (``message`` is
+    ``"message_id"``)."""
+    return SimpleNamespace(
+        table=f'"{model._meta.db_table}"', **{f.name: f'"{f.column}"' for f in model._meta.concrete_fields}
+    )
 
 
 @functools.cache
 def _claim_sql() -> str:
-    message_table, channel_table = Message._meta.db_table, Channel._meta.db_table
+    m, ch, a = _names(Message), _names(Channel), _names(DeliveryAttempt)
     return f"""
         WITH claimed AS (
-            UPDATE {message_table} SET status = %s, attempts = attempts + 1
-            WHERE id = %s AND status = %s
+            UPDATE {m.table} SET {m.status} = %s, {m.attempts} = {m.attempts} + 1
+            WHERE {m.id} = %s AND {m.status} = %s
             RETURNING *
         ), ch AS (
-            SELECT * FROM {channel_table} WHERE id = (SELECT channel_id FROM claimed)
+            SELECT * FROM {ch.table} WHERE {ch.id} = (SELECT {m.channel} FROM claimed)
         ), attempt AS (
-            INSERT INTO {DeliveryAttempt._meta.db_table}
-                (tenant_id, message_id, number, provider, outcome, error, started_at)
-            SELECT claimed.tenant_id, claimed.id, claimed.attempts, ch.provider, %s, '', %s
+            INSERT INTO {a.table} ({a.tenant}, {a.message}, {a.number}, {a.provider}, {a.outcome}, {a.error}, {a.started_at})
+            SELECT claimed.{m.tenant}, claimed.{m.id}, claimed.{m.attempts}, ch.{ch.provider}, %s, '', %s
             FROM claimed, ch
-            RETURNING id, number
+            RETURNING {a.id}, {a.number}
         )
-        SELECT attempt.id, attempt.number, {columns(Message, "claimed")}, {columns(Channel, "ch")}
+        SELECT attempt.{a.id}, attempt.{a.number}, {columns(Message, "claimed")}, {columns(Channel, "ch")}
         FROM attempt, claimed, ch
     """
 
 
-def record_sent(*, message: Message, attempt: DeliveryAttempt, fields: dict, now: datetime) -> bool:
-    """Write the sent state and close the attempt, committed asynchronously (module docstring);
-    True when a status callback is waiting."""
-    params = [
-        MessageStatus.SENT,
-        fields["sent_at"],
-        fields["external_id"],
-        json.dumps(fields["metadata"]),
-        message.pk,
-        MessageStatus.SENDING,
-        attempt.number,
-        AttemptOutcome.SENT,
-        now,
-        attempt.pk,
-        message.channel_id,
-        fields["external_id"],
-    ]
-    with prepared_cursor() as cursor:
-        cursor.execute(_record_sql(), params)
-        return bool(cursor.fetchone()[0])
-
-
 @functools.cache
 def _record_sql() -> str:
+    m, a, r = _names(Message), _names(DeliveryAttempt), _names(StatusReceipt)
     return f"""
         WITH sent AS (
-            UPDATE {Message._meta.db_table}
-            SET status = %s, sent_at = %s, external_id = %s, error = '', metadata = %s::jsonb
-            WHERE id = %s AND status = %s AND attempts = %s RETURNING id
+            UPDATE {m.table}
+            SET {m.status} = %s, {m.sent_at} = %s, {m.external_id} = %s, {m.error} = '', {m.metadata} = %s::jsonb
+            WHERE {m.id} = %s AND {m.status} = %s AND {m.attempts} = %s RETURNING {m.id}
         ), closed AS (
-            UPDATE {DeliveryAttempt._meta.db_table} SET outcome = %s, finished_at = %s WHERE id = %s RETURNING id
+            UPDATE {a.table} SET {a.outcome} = %s, {a.finished_at} = %s WHERE {a.id} = %s RETURNING {a.id}
         )
         SELECT EXISTS (
-            SELECT 1 FROM {StatusReceipt._meta.db_table}
-            WHERE channel_id = %s AND external_id = %s AND message_id IS NULL
+            SELECT 1 FROM {r.table}
+            WHERE {r.channel} = %s AND {r.external_id} = %s AND {r.message} IS NULL
         )
-        FROM (SELECT set_config('synchronous_commit', 'off', true)) AS asynchronous_commit
     """

@@ -6,18 +6,21 @@ State machine (all transitions are conditional UPDATEs, so a task run twice is h
 then ``sending → sent`` (provider accepted), ``sending → queued`` (retryable failure, task
 retried with backoff) or ``sending → failed`` (permanent failure or attempts exhausted,
 then the omnichannel fallback). A ``sending`` message whose attempt outlived the lease
-(its worker died, or on PostgreSQL a crash of the database forgot the asynchronously
-committed record of the send) can be claimed again; the provider sees the same idempotency key.
+(its worker died) can be claimed again; the provider sees the same idempotency key.
+
+The writes of each step go through the database's ``DeliveryStore`` (``delivery_store.py``:
+the ORM form; ``delivery_sql.py``: the PostgreSQL one), chosen once by ``delivery_store()``.
 """
 
 from __future__ import annotations
 
+import functools
 import logging
 from datetime import timedelta
 from functools import partial
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 from kombu.exceptions import OperationalError as BrokerUnreachable
 
@@ -27,7 +30,8 @@ from channels_app.errors import OutsideWindowError, PermanentProviderError, Tran
 from channels_app.models import AttemptOutcome, DeliveryAttempt
 from crm.models import Consent, ConsentStatus, Direction, Message, MessageStatus, Purpose
 
-from . import delivery_sql
+from .delivery_sql import PostgresDeliveryStore
+from .delivery_store import DeliveryStore, OrmDeliveryStore
 from .email_threads import email_reference_record
 from .fallback import outbound_fallback
 from .status import status_receipts_apply_pending
@@ -60,67 +64,14 @@ def outbound_marketing_allowed(*, tenant_id: int, contact_id: int, channel_kind:
     ).exists()
 
 
-def _lease_expired(message_id: int, attempt_number: int) -> bool:
-    started = (
-        DeliveryAttempt.objects.filter(message_id=message_id, number=attempt_number)
-        .values_list("started_at", flat=True)
-        .first()
-    )
-    lease = timedelta(seconds=settings.CHANNELS_SENDING_LEASE_SECONDS)
-    return started is None or started < timezone.now() - lease
+#: the store of each database vendor with a form of its own; any other takes the ORM form
+STORES: dict[str, type[OrmDeliveryStore]] = {"postgresql": PostgresDeliveryStore}
 
 
-def _claim(message_id: int) -> tuple[Message, DeliveryAttempt] | None:
-    if delivery_sql.enabled():
-        now = timezone.now()
-        if (claimed := delivery_sql.claim_queued(message_id=message_id, now=now)) is not None:
-            # The message and its channel come back with the claim; the tenant and the ticket
-            # load if a path needs them.
-            attempt_id, number, message = claimed
-            attempt = DeliveryAttempt(
-                pk=attempt_id,
-                tenant_id=message.tenant_id,
-                message=message,
-                number=number,
-                provider=message.channel.provider,
-                started_at=now,
-            )
-            return message, attempt
-    return _claim_orm(message_id)
-
-
-@transaction.atomic
-def _claim_orm(message_id: int) -> tuple[Message, DeliveryAttempt] | None:
-    """Move a queued (or abandoned sending) message to ``sending``; one caller wins.
-
-    The compare-and-swap on (status, attempts) makes the claim safe against a duplicate task
-    or a second worker: only one UPDATE matches.
-    """
-    message = (
-        Message.objects.select_related("channel", "tenant", "ticket")
-        .filter(pk=message_id, status__in=[MessageStatus.QUEUED, MessageStatus.SENDING])  # outbound by constraint
-        .first()
-    )
-    if message is None:
-        return None
-    recovering = message.status == MessageStatus.SENDING
-    if recovering and not _lease_expired(message_id, message.attempts):
-        return None
-    number, now = message.attempts + 1, timezone.now()
-    won = Message.objects.filter(pk=message_id, status=message.status, attempts=message.attempts).update(
-        status=MessageStatus.SENDING, attempts=number
-    )
-    if not won:
-        return None
-    if recovering:
-        DeliveryAttempt.objects.filter(message_id=message_id, outcome=AttemptOutcome.IN_FLIGHT).update(
-            outcome=AttemptOutcome.LOST, finished_at=now, error="worker lost during the attempt"
-        )
-    message.status, message.attempts = MessageStatus.SENDING, number
-    attempt = DeliveryAttempt.objects.create(
-        tenant_id=message.tenant_id, message=message, number=number, provider=message.channel.provider, started_at=now
-    )
-    return message, attempt
+@functools.cache
+def delivery_store() -> DeliveryStore:
+    """The delivery store of the database in use, chosen once per process."""
+    return STORES.get(connection.vendor, OrmDeliveryStore)()
 
 
 def _refusal(message: Message) -> PermanentProviderError | None:
@@ -149,7 +100,8 @@ def outbound_deliver(*, message_id: int) -> Message | None:
     Raises TransientProviderError after putting the message back in ``queued`` (the task
     retries it); gives up with ``failed`` once ``CHANNELS_MAX_ATTEMPTS`` attempts were made.
     """
-    claim = _claim(message_id)
+    store = delivery_store()
+    claim = store.claim(message_id=message_id, now=timezone.now())
     if claim is None:
         return None
     message, attempt = claim
@@ -164,47 +116,29 @@ def outbound_deliver(*, message_id: int) -> Message | None:
             return outbound_fail(
                 message=message, attempt=attempt, reason=f"gave up after {message.attempts} attempts: {exc}"
             )
-        _requeue(message=message, attempt=attempt, reason=str(exc))
+        _requeue(store, message=message, attempt=attempt, reason=str(exc))
         raise
-    return _mark_sent(message=message, attempt=attempt, result=result)
+    return _record_sent(store, message=message, attempt=attempt, result=result)
 
 
-def _requeue(*, message: Message, attempt: DeliveryAttempt, reason: str) -> None:
+def _requeue(store: DeliveryStore, *, message: Message, attempt: DeliveryAttempt, reason: str) -> None:
+    """Back to ``queued``; the attempt says when the task retries (its backoff, before jitter)."""
     now = timezone.now()
     backoff = min(settings.CHANNELS_RETRY_BACKOFF_MAX, settings.CHANNELS_RETRY_BACKOFF * 2 ** (attempt.number - 1))
-    with transaction.atomic():
-        Message.objects.filter(pk=message.pk, status=MessageStatus.SENDING, attempts=attempt.number).update(
-            status=MessageStatus.QUEUED, error=reason[:2000]
-        )
-        DeliveryAttempt.objects.filter(pk=attempt.pk).update(
-            outcome=AttemptOutcome.RETRY,
-            error=reason[:2000],
-            finished_at=now,
-            retry_at=now + timedelta(seconds=backoff),
-        )
+    store.requeue(message=message, attempt=attempt, reason=reason, now=now, retry_at=now + timedelta(seconds=backoff))
 
 
-def _mark_sent(*, message: Message, attempt: DeliveryAttempt, result: ProviderResult) -> Message:
-    """Record the provider's acceptance. No transaction on purpose (one round trip less each
-    way): the message row is written first, so a crash before the attempt row is updated only
-    leaves that attempt "in flight" on a sent message, which nothing acts on."""
+def _record_sent(
+    store: DeliveryStore, *, message: Message, attempt: DeliveryAttempt, result: ProviderResult
+) -> Message:
+    """Record the provider's acceptance, then its Message-ID and any status callback that came first."""
     now = timezone.now()
     metadata = {**message.metadata, **(result.metadata or {})}
-    fields = {
-        "status": MessageStatus.SENT,
-        "sent_at": now,
-        "external_id": result.external_id,
-        "error": "",
-        "metadata": metadata,
-    }
-    if delivery_sql.enabled():
-        waiting = delivery_sql.record_sent(message=message, attempt=attempt, fields=fields, now=now)
-    else:
-        Message.objects.filter(pk=message.pk, status=MessageStatus.SENDING, attempts=attempt.number).update(**fields)
-        DeliveryAttempt.objects.filter(pk=attempt.pk).update(outcome=AttemptOutcome.SENT, finished_at=now)
-        waiting = True
-    for name, value in fields.items():
-        setattr(message, name, value)
+    waiting = store.record_sent(
+        message=message, attempt=attempt, external_id=result.external_id, metadata=metadata, now=now
+    )
+    message.status, message.sent_at, message.external_id = MessageStatus.SENT, now, result.external_id
+    message.error, message.metadata = "", metadata
     email_reference_record(message=message, message_id_header=metadata.get("message_id", ""))
     if waiting:
         status_receipts_apply_pending(message=message)
@@ -214,14 +148,7 @@ def _mark_sent(*, message: Message, attempt: DeliveryAttempt, result: ProviderRe
 @transaction.atomic
 def outbound_fail(*, message: Message, attempt: DeliveryAttempt | None, reason: str) -> Message:
     """Mark the message failed with ``reason`` and try the next channel where the policy falls back."""
-    now = timezone.now()
-    failed = Message.objects.filter(pk=message.pk, status__in=[MessageStatus.QUEUED, MessageStatus.SENDING]).update(
-        status=MessageStatus.FAILED, error=reason[:2000]
-    )
-    if attempt is not None:
-        DeliveryAttempt.objects.filter(pk=attempt.pk).update(
-            outcome=AttemptOutcome.FAILED, error=reason[:2000], finished_at=now
-        )
+    failed = delivery_store().record_failure(message=message, attempt=attempt, reason=reason, now=timezone.now())
     message.status, message.error = MessageStatus.FAILED, reason
     if failed:
         outbound_fallback(message=message, reason=reason)

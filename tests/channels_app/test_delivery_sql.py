@@ -1,15 +1,20 @@
-"""The PostgreSQL claim returns the message and its channel exactly as the ORM loads them."""
+"""The PostgreSQL form of the delivery store: what its statements return, how PostgreSQL plans
+them, and that they commit synchronously. ``test_delivery_store.py`` holds it equal to the ORM form."""
 
 import pytest
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from channels_app.models import DeliveryAttempt
-from channels_app.services import delivery_sql
-from crm.models import Channel, Message
-from tests.factories import ChannelFactory, ContactFactory
+from channels_app.services.delivery_sql import PostgresDeliveryStore
+from channels_app.services.outbound import delivery_store, outbound_deliver
+from crm.models import Channel, Message, MessageStatus
+from crm.services.messages import outbound_create
+from tests.factories import ChannelFactory, ContactFactory, IdentityFactory
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db]
+
+store = PostgresDeliveryStore()
 
 
 def test_claim_returns_the_message_and_channel_as_stored(tenant):
@@ -26,18 +31,19 @@ def test_claim_returns_the_message_and_channel_as_stored(tenant):
         occurred_at=timezone.now(),
         metadata={"survey": 3, "nested": {"a": [1, 2]}},
     )
-    attempt_id, number, claimed = delivery_sql.claim_queued(message_id=message.pk, now=timezone.now())
+    claimed, attempt = store.claim(message_id=message.pk, now=timezone.now())
     stored = Message.objects.get(pk=message.pk)
     fields = [f.attname for f in Message._meta.concrete_fields]
     assert {f: getattr(claimed, f) for f in fields} == {f: getattr(stored, f) for f in fields}
-    assert claimed.status == "sending" and claimed.attempts == number == 1 and attempt_id
+    assert claimed.status == "sending" and claimed.attempts == attempt.number == 1
+    assert DeliveryAttempt.objects.get(pk=attempt.pk).number == 1
     channel_fields = [f.attname for f in Channel._meta.concrete_fields]
     assert {f: getattr(claimed.channel, f) for f in channel_fields} == {
         f: getattr(Channel.objects.get(pk=channel.pk), f) for f in channel_fields
     }
     assert claimed._state.adding is False
     # a second claim finds nothing to claim
-    assert delivery_sql.claim_queued(message_id=message.pk, now=timezone.now()) is None
+    assert store.claim(message_id=message.pk, now=timezone.now()) is None
 
 
 @pytest.mark.django_db(transaction=True)
@@ -68,10 +74,8 @@ def test_claim_and_record_find_the_message_by_primary_key_whatever_the_backlog(t
         return execute(sql, params, many, context)
 
     with connection.execute_wrapper(capture):
-        claimed = delivery_sql.claim_queued(message_id=backlog[-1].pk, now=now)
-        attempt = DeliveryAttempt.objects.get(pk=claimed[0])
-        fields = {"sent_at": now, "external_id": "x-1", "metadata": {}}
-        delivery_sql.record_sent(message=claimed[2], attempt=attempt, fields=fields, now=now)
+        claimed, attempt = store.claim(message_id=backlog[-1].pk, now=now)
+        store.record_sent(message=claimed, attempt=attempt, external_id="x-1", metadata={}, now=now)
     for sql, params in (statements[0], statements[-1]):
         with connection.cursor() as cursor:
             cursor.execute("EXPLAIN " + sql, params)
@@ -106,10 +110,9 @@ def test_the_delivery_statements_are_planned_once_per_connection(tenant):
         for _ in range(threshold + 2)
     )
     for i, message in enumerate(messages):
-        attempt_id, number, claimed = delivery_sql.claim_queued(message_id=message.pk, now=now)
-        attempt = DeliveryAttempt(pk=attempt_id, number=number)
-        fields = {"sent_at": now, "external_id": f"x-{i}", "metadata": {"n": i}}
-        assert delivery_sql.record_sent(message=claimed, attempt=attempt, fields=fields, now=now) is False
+        claimed, attempt = store.claim(message_id=message.pk, now=now)
+        waiting = store.record_sent(message=claimed, attempt=attempt, external_id=f"x-{i}", metadata={"n": i}, now=now)
+        assert waiting is False
     with connection.cursor() as cursor:
         cursor.execute("SELECT statement FROM pg_prepared_statements WHERE from_sql IS FALSE")
         prepared = [row[0] for row in cursor.fetchall()]
@@ -119,39 +122,29 @@ def test_the_delivery_statements_are_planned_once_per_connection(tenant):
     assert set(DeliveryAttempt.objects.filter(message__in=messages).values_list("outcome", flat=True)) == {"sent"}
 
 
-@pytest.mark.django_db(transaction=True)
-def test_only_the_record_of_a_send_commits_asynchronously(tenant):
-    """The record may be forgotten by a crash of PostgreSQL (the attempt is then recovered as
-    after a lost worker); the claim, which must be durable before the provider is called, and
-    every later statement of the connection stay synchronous."""
-    channel = ChannelFactory(tenant=tenant, kind="webchat", provider="webhook", credentials={"secret": "s"})
+def test_every_statement_of_a_delivery_commits_synchronously(tenant):
+    """A recorded send must survive a crash of PostgreSQL: were it forgotten, the message would
+    be found ``sending`` after the restart and handed to the provider again once the lease ran
+    out (an SMS delivered twice; Twilio takes no idempotency key). So no statement of a delivery
+    may turn ``synchronous_commit`` off, for its own transaction (``set_config(..., true)``,
+    ``SET LOCAL``) or for the session. The test runs inside a transaction, so a setting made for
+    the statement's transaction is still in force after it, as it would be at its commit."""
+    assert isinstance(delivery_store(), PostgresDeliveryStore)
     contact = ContactFactory(tenant=tenant)
-    now = timezone.now()
-    message = Message.objects.create(
-        tenant=tenant, contact=contact, channel=channel, direction="outbound", status="queued", occurred_at=now
-    )
-    settings_seen = []
+    IdentityFactory(contact=contact, kind="visitor", address="visitor-1")
+    channel = ChannelFactory(tenant=tenant, kind="webchat")
+    message = outbound_create(tenant=tenant, contact=contact, channel=channel, text="Your code", purpose="conversation")
+    seen = []
 
     def watch(execute, sql, params, many, context):
         result = execute(sql, params, many, context)
         with context["connection"].connection.cursor() as cursor:  # the same session, after the statement
             cursor.execute("SHOW synchronous_commit")
-            settings_seen.append(cursor.fetchone()[0])
+            seen.append((sql, cursor.fetchone()[0]))
         return result
 
     with connection.execute_wrapper(watch):
-        attempt_id, number, claimed = delivery_sql.claim_queued(message_id=message.pk, now=now)
-        fields = {"sent_at": now, "external_id": "x-1", "metadata": {}}
-        delivery_sql.record_sent(
-            message=claimed, attempt=DeliveryAttempt(pk=attempt_id, number=number), fields=fields, now=now
-        )
-    assert settings_seen == ["on", "on"]  # in autocommit, SET LOCAL ends with its statement
-    with connection.cursor() as cursor:
-        cursor.execute("BEGIN")
-        cursor.execute(delivery_sql._record_sql().replace("%s", "NULL"))
-        cursor.execute("SHOW synchronous_commit")
-        inside = cursor.fetchone()[0]
-        cursor.execute("ROLLBACK")
-    assert inside == "off"
-    message.refresh_from_db()
-    assert message.status == "sent" and message.external_id == "x-1"
+        assert outbound_deliver(message_id=message.pk).status == MessageStatus.SENT
+    assert any("WITH claimed AS" in sql for sql, _ in seen) and any("WITH sent AS" in sql for sql, _ in seen)
+    asynchronous = [sql for sql, setting in seen if setting == "off"]
+    assert not asynchronous
