@@ -23,7 +23,7 @@ from crm.models.channels import ChannelKind
 from crm.signals import collected, contact_erasing, contact_merging
 
 from .addresses import normalize_address
-from .locks import lock_contacts
+from .locks import lock_contact_by_identity, lock_contacts
 
 
 def normalize_identities(*, tenant: Tenant, identities: list[dict]) -> list[tuple[str, str]]:
@@ -126,17 +126,6 @@ def contact_resolve(*, tenant: Tenant, kind: str, address: str, name: str = "") 
     return contact_create_for_identity(tenant=tenant, kind=kind, address=address, name=name)
 
 
-def contact_lock_by_identity(*, tenant: Tenant, kind: str, address: str) -> Contact | None:
-    """The contact owning an (already normalised) identity, its row locked until the end of
-    the transaction (one query); ``None`` when no contact owns it. Assumes an open transaction."""
-    # The identity is unique per tenant: at most one row, no ordering needed. Its tenant is
-    # named so that the lookup uses the (tenant, kind, address) index.
-    rows = Contact.objects.select_for_update(of=("self",)).filter(
-        tenant_id=tenant.pk, identities__tenant_id=tenant.pk, identities__kind=kind, identities__address=address
-    )[:1]
-    return next(iter(rows), None)
-
-
 def contact_create_with_identity(*, tenant: Tenant, kind: str, address: str, name: str = "") -> Contact:
     """Create a contact owning a new identity, without a savepoint: if a concurrent request
     created that identity first, ``IntegrityError`` leaves the caller's transaction to be
@@ -158,7 +147,7 @@ def contact_create_for_identity(*, tenant: Tenant, kind: str, address: str, name
             return contact_create_with_identity(tenant=tenant, kind=kind, address=address, name=name), True
     except IntegrityError:
         if transaction.get_connection().in_atomic_block:
-            contact = contact_lock_by_identity(tenant=tenant, kind=kind, address=address)
+            contact = lock_contact_by_identity(tenant=tenant, kind=kind, address=address)
         else:
             contact = Contact.objects.filter(
                 tenant=tenant, identities__tenant=tenant, identities__kind=kind, identities__address=address
@@ -262,7 +251,6 @@ __all__ = [
     "contact_create_for_identity",
     "contact_create_with_identity",
     "contact_erase",
-    "contact_lock_by_identity",
     "contact_merge",
     "contact_resolve",
     "contact_update",
