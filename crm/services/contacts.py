@@ -7,7 +7,7 @@ from datetime import datetime
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from crm.errors import ApplicationError, ConflictError
+from crm.errors import ApplicationError, ConflictError, NotFoundError
 from crm.models import (
     Consent,
     ConsentStatus,
@@ -224,6 +224,13 @@ def contact_merge(*, tenant: Tenant, contact: Contact, other: Contact, by: str) 
     return contact
 
 
+def contact_delete(*, tenant: Tenant, contact: Contact) -> None:
+    """Delete a contact of ``tenant``, with what the schema deletes along with it."""
+    if contact.tenant_id != tenant.pk:
+        raise NotFoundError("No such contact.")
+    contact.delete()
+
+
 ERASED = "[erased]"
 
 
@@ -250,6 +257,7 @@ __all__ = [
     "contact_create",
     "contact_create_for_identity",
     "contact_create_with_identity",
+    "contact_delete",
     "contact_erase",
     "contact_merge",
     "contact_resolve",

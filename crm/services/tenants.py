@@ -6,9 +6,10 @@ import secrets
 from datetime import datetime
 
 from django.db import IntegrityError, transaction
+from django.db.models import ProtectedError
 from django.utils import timezone
 
-from crm.errors import ApplicationError, ConflictError
+from crm.errors import ApplicationError, ConflictError, NotFoundError
 from crm.models import ApiKey, Channel, ModeChange, Role, Tenant
 from crm.models.channels import PROVIDER_KINDS
 
@@ -104,6 +105,16 @@ def channel_create(
         enabled=enabled,
         credentials=credentials or {},
     )
+
+
+def channel_delete(*, tenant: Tenant, channel: Channel) -> None:
+    """Delete a channel of ``tenant``; one that has messages or tickets is a 409 (disable it)."""
+    if channel.tenant_id != tenant.pk:
+        raise NotFoundError("No such channel.")
+    try:
+        channel.delete()
+    except ProtectedError:
+        raise ConflictError("This channel has messages or tickets; disable it instead.") from None
 
 
 def channel_update(*, channel: Channel, changes: dict) -> Channel:

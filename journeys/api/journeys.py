@@ -8,7 +8,7 @@ from crm.api.base import TenantApi, paginated
 from crm.models import Role
 
 from ..selectors import journey_get, journey_list, journey_stats
-from ..services.journeys import journey_create, journey_update
+from ..services.journeys import journey_create, journey_delete, journey_update
 
 
 class JourneyInputSerializer(serializers.Serializer):
@@ -68,7 +68,7 @@ class JourneyDetailApi(TenantApi):
 
     @extend_schema(responses={204: None})
     def delete(self, request, pk):
-        journey_get(tenant=self.tenant, pk=pk).delete()
+        journey_delete(tenant=self.tenant, journey=journey_get(tenant=self.tenant, pk=pk))
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 

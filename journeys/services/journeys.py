@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.db import transaction
 
-from crm.errors import ApplicationError
+from crm.errors import ApplicationError, NotFoundError
 from crm.models import Tenant
 
 from ..models import Journey
@@ -58,3 +58,10 @@ def journey_update(*, journey: Journey, changes: dict) -> Journey:
     steps_validate(tenant=journey.tenant, steps=journey.steps)
     journey.save()
     return journey
+
+
+def journey_delete(*, tenant: Tenant, journey: Journey) -> None:
+    """Delete a journey of ``tenant`` with its enrollments and step runs."""
+    if journey.tenant_id != tenant.pk:
+        raise NotFoundError("No such journey.")
+    journey.delete()
