@@ -20,7 +20,7 @@ from .tickets import ticket_for_inbound, ticket_touch
 
 @dataclass(frozen=True)
 class OrmIngestStore:
-    """``IngestStore`` through the ORM: about five to nine queries per message."""
+    """``IngestStore`` through the ORM: five to nine queries per message."""
 
     thread_ticket_id: int | None = None  # a ticket the provider's threading points at
     checks_channel: ClassVar[bool] = False
