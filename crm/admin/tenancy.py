@@ -19,8 +19,9 @@ from crm.models import (
     Role,
     Tenant,
 )
-from crm.services.tenants import api_key_create, channel_check, tenant_create, tenant_update
+from crm.services.tenants import api_key_create, channel_check, channel_delete, tenant_create, tenant_update
 
+from .deletes import DeleteThroughService
 from .scoping import (
     ReadOnlyMixin,
     ScopedInline,
@@ -160,7 +161,8 @@ class ChannelForm(TenantScopedForm):
 
 
 @admin.register(Channel)
-class ChannelAdmin(TenantScopedAdmin):
+class ChannelAdmin(DeleteThroughService, TenantScopedAdmin):
+    delete_service = channel_delete
     roles = {"view": Role.AGENT, "add": Role.ADMIN, "change": Role.ADMIN, "delete": Role.ADMIN}
     form = ChannelForm
     list_display = ["name", "kind", "provider", "address", "enabled", "tenant"]
