@@ -48,6 +48,28 @@ def _server_binding():
     return ServerBindingCursor, timezone_of, register_tzloader
 
 
+class Table:
+    """A model's table and columns as a hand-written statement names them: ``str(Table(M))`` is
+    its ``db_table``, ``Table(M).f`` the quoted ``column`` of the field named (or attnamed) ``f``;
+    a name the model has no field for raises ``FieldDoesNotExist``."""
+
+    def __init__(self, model):
+        self.model = model
+
+    def __str__(self) -> str:
+        return self.model._meta.db_table
+
+    def __getattr__(self, name: str) -> str:
+        if name.startswith("__"):  # copy, pickle and the like probe for these
+            raise AttributeError(name)
+        return _column(self.model, name)
+
+
+@functools.cache
+def _column(model, name: str) -> str:
+    return f'"{model._meta.get_field(name).column}"'
+
+
 def columns(model, alias: str) -> str:
     """``alias."col", ...`` for every concrete field of ``model``, in field order."""
     return ", ".join(f'{alias}."{f.column}"' for f in model._meta.concrete_fields)

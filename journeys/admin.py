@@ -11,11 +11,13 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.translation import gettext_lazy as _
 
+from crm.admin.deletes import DeleteThroughService
 from crm.admin.scoping import ReadOnlyMixin, TenantScopedAdmin, TenantScopedForm, scoped_choices
 from crm.errors import ApplicationError
 from crm.models import Role, Tenant
 
 from .models import Enrollment, Journey, Offer, OfferRedemption, StepRun
+from .services.journeys import journey_delete
 from .services.ready_made import READY_MADE, journey_install
 from .steps import steps_validate
 
@@ -43,7 +45,8 @@ class InstallForm(forms.Form):
 
 
 @admin.register(Journey)
-class JourneyAdmin(TenantScopedAdmin):
+class JourneyAdmin(DeleteThroughService, TenantScopedAdmin):
+    delete_service = journey_delete
     form = JourneyForm
     roles = {"view": Role.AGENT, "add": Role.MANAGER, "change": Role.MANAGER, "delete": Role.MANAGER}
     list_display = ["name", "tenant", "trigger_event", "goal_event", "active", "created_at"]

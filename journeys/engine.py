@@ -19,10 +19,10 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from django.db import connection, transaction
+from django.db import transaction
 
-from crm.models import Contact
 from crm.policies import policy_for_mode
+from crm.services.locks import lock_contacts_unless_held
 
 from .batch import BatchContext, batch_load
 from .models import Enrollment, EnrollmentStatus, Offer, StepOutcome, StepRun
@@ -198,21 +198,13 @@ def _claim(*, until: datetime, batch_size: int, skip: set[int]) -> list[Enrollme
     return list(qs[:batch_size])
 
 
-def _lock_contacts(enrollments: list[Enrollment]) -> set[int]:
-    ids = sorted({e.contact_id for e in enrollments})
-    if not connection.features.has_select_for_update_skip_locked:
-        return set(ids)
-    qs = Contact.objects.select_for_update(skip_locked=True).filter(pk__in=ids).order_by("pk")
-    return set(qs.values_list("pk", flat=True))
-
-
 def batch_claim_and_run(*, until: datetime, batch_size: int = BATCH_SIZE, skip: set[int]) -> TickResult | None:
     """Claim one batch and run it in one transaction; ``None`` when nothing is due."""
     with transaction.atomic():
         claimed = _claim(until=until, batch_size=batch_size, skip=skip)
         if not claimed:
             return None
-        locked = _lock_contacts(claimed)
+        locked = lock_contacts_unless_held(contact_ids=[e.contact_id for e in claimed])
         runnable = [e for e in claimed if e.contact_id in locked]
         skip.update(e.pk for e in claimed if e.contact_id not in locked)
         if not runnable:

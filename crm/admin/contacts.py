@@ -10,9 +10,10 @@ from django.utils.translation import ngettext
 from crm.errors import ApplicationError
 from crm.models import ChannelKind, Consent, Contact, ContactMerge, Event, Identity, Tenant
 from crm.services.addresses import normalize_address
-from crm.services.contacts import consent_set, contact_erase, contact_merge
+from crm.services.contacts import consent_set, contact_delete, contact_erase, contact_merge
 from crm.services.events import event_record
 
+from .deletes import DeleteThroughService
 from .scoping import ReadOnlyMixin, ScopedInline, TenantScopedAdmin, TenantScopedForm, actor
 
 
@@ -56,7 +57,8 @@ class ConsentInline(ScopedInline):
 
 
 @admin.register(Contact)
-class ContactAdmin(TenantScopedAdmin):
+class ContactAdmin(DeleteThroughService, TenantScopedAdmin):
+    delete_service = contact_delete
     list_display = ["__str__", "identity_list", "tenant", "created_at", "erased_at"]
     list_filter = ["created_at", ("erased_at", admin.EmptyFieldListFilter), "identities__kind"]
     list_select_related = ["tenant"]

@@ -25,11 +25,13 @@ from crm.services.tenants import (
     api_key_revoke,
     channel_check,
     channel_create,
+    channel_delete,
     channel_update,
     tenant_create,
     tenant_update,
 )
 
+from .deletes import DeleteThroughService
 from .scoping import (
     ReadOnlyMixin,
     ScopedInline,
@@ -168,7 +170,8 @@ class ChannelForm(TenantScopedForm):
 
 
 @admin.register(Channel)
-class ChannelAdmin(TenantScopedAdmin):
+class ChannelAdmin(DeleteThroughService, TenantScopedAdmin):
+    delete_service = channel_delete
     roles = {"view": Role.AGENT, "add": Role.ADMIN, "change": Role.ADMIN, "delete": Role.ADMIN}
     form = ChannelForm
     list_display = ["name", "kind", "provider", "address", "enabled", "tenant"]

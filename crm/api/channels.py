@@ -1,19 +1,16 @@
 from __future__ import annotations
 
 from django.conf import settings
-from django.db.models import ProtectedError
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
 from rest_framework.response import Response
 
-from crm.errors import ConflictError
 from crm.models import ChannelKind, Role
 from crm.providers import provider_choices
 from crm.selectors.tenants import channel_get, channel_list
-from crm.services.audit import row_delete
-from crm.services.tenants import channel_create, channel_update
+from crm.services.tenants import channel_create, channel_delete, channel_update
 
 from .base import Pagination, TenantApi, paginated
 
@@ -115,9 +112,5 @@ class ChannelDetailApi(TenantApi):
 
     @extend_schema(responses={204: None})
     def delete(self, request, pk):
-        channel = channel_get(tenant=self.tenant, pk=pk)
-        try:
-            row_delete(tenant=self.tenant, row=channel, by=self.actor)
-        except ProtectedError:
-            raise ConflictError("This channel has messages or tickets; disable it instead.") from None
+        channel_delete(tenant=self.tenant, channel=channel_get(tenant=self.tenant, pk=pk), by=self.actor)
         return Response(status=status.HTTP_204_NO_CONTENT)

@@ -7,8 +7,7 @@ from rest_framework.utils.urls import replace_query_param
 
 from crm.models import ConsentStatus, IdentityKind, Role
 from crm.selectors.contacts import contact_get, contact_list, contact_timeline
-from crm.services.audit import row_delete
-from crm.services.contacts import contact_create, contact_erase, contact_merge, contact_update
+from crm.services.contacts import contact_create, contact_delete, contact_erase, contact_merge, contact_update
 
 from .base import Pagination, TenantApi, paginated
 from .fields import IdField
@@ -80,7 +79,7 @@ class ContactDetailApi(TenantApi):
 
     @extend_schema(responses={204: None})
     def delete(self, request, pk):
-        row_delete(tenant=self.tenant, row=contact_get(tenant=self.tenant, pk=pk), by=self.actor)
+        contact_delete(tenant=self.tenant, contact=contact_get(tenant=self.tenant, pk=pk), by=self.actor)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 

@@ -7,7 +7,7 @@ from datetime import datetime
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from crm.errors import ApplicationError, ConflictError
+from crm.errors import ApplicationError, ConflictError, NotFoundError
 from crm.models import (
     Consent,
     ConsentStatus,
@@ -23,8 +23,8 @@ from crm.models.channels import ChannelKind
 from crm.signals import collected, contact_erasing, contact_merging
 
 from .addresses import normalize_address
-from .audit import Actor, audit_record
-from .locks import lock_contacts
+from .audit import Actor, audit_record, row_delete
+from .locks import lock_contact_by_identity, lock_contacts
 
 
 def normalize_identities(*, tenant: Tenant, identities: list[dict]) -> list[tuple[str, str]]:
@@ -127,17 +127,6 @@ def contact_resolve(*, tenant: Tenant, kind: str, address: str, name: str = "") 
     return contact_create_for_identity(tenant=tenant, kind=kind, address=address, name=name)
 
 
-def contact_lock_by_identity(*, tenant: Tenant, kind: str, address: str) -> Contact | None:
-    """The contact owning an (already normalised) identity, its row locked until the end of
-    the transaction (one query); ``None`` when no contact owns it. Assumes an open transaction."""
-    # The identity is unique per tenant: at most one row, no ordering needed. Its tenant is
-    # named so that the lookup uses the (tenant, kind, address) index.
-    rows = Contact.objects.select_for_update(of=("self",)).filter(
-        tenant_id=tenant.pk, identities__tenant_id=tenant.pk, identities__kind=kind, identities__address=address
-    )[:1]
-    return next(iter(rows), None)
-
-
 def contact_create_with_identity(*, tenant: Tenant, kind: str, address: str, name: str = "") -> Contact:
     """Create a contact owning a new identity, without a savepoint: if a concurrent request
     created that identity first, ``IntegrityError`` leaves the caller's transaction to be
@@ -159,7 +148,7 @@ def contact_create_for_identity(*, tenant: Tenant, kind: str, address: str, name
             return contact_create_with_identity(tenant=tenant, kind=kind, address=address, name=name), True
     except IntegrityError:
         if transaction.get_connection().in_atomic_block:
-            contact = contact_lock_by_identity(tenant=tenant, kind=kind, address=address)
+            contact = lock_contact_by_identity(tenant=tenant, kind=kind, address=address)
         else:
             contact = Contact.objects.filter(
                 tenant=tenant, identities__tenant=tenant, identities__kind=kind, identities__address=address
@@ -244,6 +233,14 @@ def contact_merge(*, tenant: Tenant, contact: Contact, other: Contact, by: Actor
     return contact
 
 
+def contact_delete(*, tenant: Tenant, contact: Contact, by: Actor | str) -> None:
+    """Delete a contact of ``tenant``, with what the schema deletes along with it (in the audit
+    log)."""
+    if contact.tenant_id != tenant.pk:
+        raise NotFoundError("No such contact.")
+    row_delete(tenant=tenant, row=contact, by=by)
+
+
 ERASED = "[erased]"
 
 
@@ -279,8 +276,8 @@ __all__ = [
     "contact_create",
     "contact_create_for_identity",
     "contact_create_with_identity",
+    "contact_delete",
     "contact_erase",
-    "contact_lock_by_identity",
     "contact_merge",
     "contact_resolve",
     "contact_update",

@@ -18,22 +18,27 @@ ticket another message of the same contact opened while this one waited. A new s
 row to lock; two requests creating the same identity meet on its unique index, and the loser's
 ``IntegrityError`` rolls back everything it wrote (the caller retries, then locks the contact).
 
-The ORM form (``messages.py``, ``tickets.py``) remains the reference and the path for the
-other cases; ``tests/crm/test_ingest_sql.py`` drives both with the same generated traffic
+``PostgresIngestStore`` is this form behind the ``IngestStore`` interface
+(``ingest_store.py``); the ORM form (``ingest_orm.py``) remains the reference and the form for
+the other cases. ``tests/crm/test_ingest_sql.py`` drives both with the same generated traffic
 under each policy and compares what they store.
 """
 
 from __future__ import annotations
 
 import functools
+from contextlib import nullcontext
+from dataclasses import dataclass
+from typing import ClassVar
 
-from django.db import connection
+from django.db import connection, transaction
 from django.utils import timezone
 
 from crm.models import Channel, Contact, Identity, Message, Tenant, Ticket, TicketChannel, TicketLink, TicketStatus
 from crm.policies import Policy
-from crm.sql import Insert, Shape, mark_saved
+from crm.sql import Insert, Shape, Table, mark_saved
 
+from .ingest_store import ChannelRefused, IngestResult, Sender
 from .tickets import REOPENED_BY_CUSTOMER
 
 REOPENED = [status.value for status in REOPENED_BY_CUSTOMER]
@@ -43,32 +48,46 @@ LOCKED = "crm.ingest_locked_contact"
 REFUSED = "channel"
 
 
-class ChannelRefused(Exception):
-    """The channel is not the tenant's enabled channel of the kind the caller gave: nothing
-    was written (the caller reads the channel and answers, or runs again with it)."""
-
-
 def enabled() -> bool:
+    """Whether this form can run on the database in use."""
     return connection.vendor == "postgresql"
+
+
+@dataclass(frozen=True)
+class PostgresIngestStore:
+    """``IngestStore`` in one round trip, for a tenant whose ``policy`` is every contact's."""
+
+    policy: Policy
+    checks_channel: ClassVar[bool] = True
+
+    def store(self, *, tenant: Tenant, sender: Sender, message: Message) -> IngestResult | None:
+        # Atomic by itself in autocommit; inside a caller's transaction, a savepoint keeps a
+        # refused message from aborting it.
+        with transaction.atomic() if transaction.get_connection().in_atomic_block else nullcontext():
+            stored = message_store(tenant=tenant, policy=self.policy, sender=sender, message=message)
+        return IngestResult(message, False) if stored else None
 
 
 @functools.cache
 def _statements(
     *, across_channels: bool, links: bool, named: bool, contact: Shape, identity: Shape, ticket: Shape, message: Shape
 ):
-    """The two statements of ``message_store`` for one policy (their text is fixed per policy)."""
-    contacts, identities, tickets = Contact._meta.db_table, Identity._meta.db_table, Ticket._meta.db_table
-    sender_identity = "tenant_id = %(tenant)s AND kind = %(kind)s AND address = %(address)s"
-    same_channel = "" if across_channels else "AND t.channel_id = %(channel)s"
+    """The two statements of ``message_store`` for one policy (their text is fixed per policy).
+
+    Every table and column is named from the models (``crm.sql.Table``)."""
+    c, i, t, m = Table(Contact), Table(Identity), Table(Ticket), Table(Message)
+    ch, tc, tl = Table(Channel), Table(TicketChannel), Table(TicketLink)
+    sender_identity = f"{i.tenant_id} = %(tenant)s AND {i.kind} = %(kind)s AND {i.address} = %(address)s"
+    same_channel = "" if across_channels else f"AND t.{t.channel_id} = %(channel)s"
     linked = (
         f"""
         , linked AS (
-            INSERT INTO {TicketLink._meta.db_table} (tenant_id, from_ticket_id, to_ticket_id, created_at)
+            INSERT INTO {tl} ({tl.tenant_id}, {tl.from_ticket_id}, {tl.to_ticket_id}, {tl.created_at})
             SELECT %(tenant)s, pair.from_id, pair.to_id, %(now)s
-            FROM opened, {tickets} other,
-                LATERAL (VALUES (opened.id, other.id), (other.id, opened.id)) AS pair (from_id, to_id)
-            WHERE other.tenant_id = %(tenant)s AND other.contact_id = (SELECT id FROM sender)
-                AND other.status = ANY(%(active)s)
+            FROM opened, {t} other,
+                LATERAL (VALUES (opened.id, other.{t.id}), (other.{t.id}, opened.id)) AS pair (from_id, to_id)
+            WHERE other.{t.tenant_id} = %(tenant)s AND other.{t.contact_id} = (SELECT id FROM sender)
+                AND other.{t.status} = ANY(%(active)s)
             ON CONFLICT DO NOTHING
         )"""
         if links
@@ -78,7 +97,7 @@ def _statements(
     naming = (
         f"""
         , named AS (
-            UPDATE {contacts} c SET name = %(name)s FROM held WHERE c.id = held.id AND c.name = ''
+            UPDATE {c} c SET {c.name} = %(name)s FROM held WHERE c.{c.id} = held.id AND c.{c.name} = ''
         )"""
         if named
         else ""
@@ -87,14 +106,15 @@ def _statements(
     # It first checks the channel: the tenant's, enabled, of the kind the sender was read for.
     lock = f"""
         SELECT checked.ok, set_config('{LOCKED}', CASE WHEN checked.ok THEN COALESCE((
-            SELECT c.id FROM {contacts} c
-            WHERE c.tenant_id = %(tenant)s AND c.id = (SELECT contact_id FROM {identities} WHERE {sender_identity})
+            SELECT c.{c.id} FROM {c} c
+            WHERE c.{c.tenant_id} = %(tenant)s AND c.{c.id} = (SELECT {i.contact_id} FROM {i} WHERE {sender_identity})
             FOR UPDATE OF c
         )::text, '') ELSE '{REFUSED}' END, true)
         FROM (
             SELECT EXISTS (
-                SELECT 1 FROM {Channel._meta.db_table}
-                WHERE id = %(channel)s AND tenant_id = %(tenant)s AND enabled AND kind = %(channel_kind)s
+                SELECT 1 FROM {ch}
+                WHERE {ch.id} = %(channel)s AND {ch.tenant_id} = %(tenant)s AND {ch.enabled}
+                    AND {ch.kind} = %(channel_kind)s
             ) AS ok
         ) AS checked
     """
@@ -103,52 +123,52 @@ def _statements(
     # runs the batch again, which locks it.
     store = f"""
         WITH owner AS (
-            SELECT contact_id AS id FROM {identities} WHERE {sender_identity}
+            SELECT {i.contact_id} AS id FROM {i} WHERE {sender_identity}
         ), held AS (
             SELECT id FROM owner WHERE id::text = current_setting('{LOCKED}')
         ), created AS (
-            INSERT INTO {contacts} ({contact.columns}) SELECT {contact.values}
+            INSERT INTO {c} ({contact.columns}) SELECT {contact.values}
             WHERE NOT EXISTS (SELECT 1 FROM owner) AND current_setting('{LOCKED}') <> '{REFUSED}'
-            RETURNING id
+            RETURNING {c.id} AS id
         ), owned AS (
-            INSERT INTO {identities} ({identity.columns}, "contact_id") SELECT {identity.values}, created.id FROM created
+            INSERT INTO {i} ({identity.columns}, {i.contact_id}) SELECT {identity.values}, created.id FROM created
         ){naming}, sender AS (
             SELECT id FROM held UNION ALL SELECT id FROM created
         ), found AS (
-            SELECT t.id FROM {tickets} t
-            WHERE t.tenant_id = %(tenant)s AND t.contact_id = (SELECT id FROM sender)
-                AND t.status = ANY(%(active)s) {same_channel}
-            ORDER BY t.last_message_at DESC, t.id DESC
+            SELECT t.{t.id} AS id FROM {t} t
+            WHERE t.{t.tenant_id} = %(tenant)s AND t.{t.contact_id} = (SELECT id FROM sender)
+                AND t.{t.status} = ANY(%(active)s) {same_channel}
+            ORDER BY t.{t.last_message_at} DESC, t.{t.id} DESC
             LIMIT 1
         ), opened AS (
-            INSERT INTO {tickets} ({ticket.columns}, "contact_id", "channel_id")
+            INSERT INTO {t} ({ticket.columns}, {t.contact_id}, {t.channel_id})
             SELECT {ticket.values}, sender.id, %(channel)s FROM sender
             WHERE NOT EXISTS (SELECT 1 FROM found)
-            RETURNING id
+            RETURNING {t.id} AS id
         ), joined AS (
             SELECT id FROM found UNION ALL SELECT id FROM opened
         ), touched AS (
-            UPDATE {tickets} t
-            SET last_message_at = GREATEST(t.last_message_at, %(at)s), updated_at = %(now)s,
-                status = CASE WHEN t.status = ANY(%(reopened)s) THEN %(open)s ELSE t.status END,
-                resolved_at = CASE WHEN t.status = ANY(%(reopened)s) THEN NULL ELSE t.resolved_at END
-            FROM found WHERE t.id = found.id
+            UPDATE {t} t
+            SET {t.last_message_at} = GREATEST(t.{t.last_message_at}, %(at)s), {t.updated_at} = %(now)s,
+                {t.status} = CASE WHEN t.{t.status} = ANY(%(reopened)s) THEN %(open)s ELSE t.{t.status} END,
+                {t.resolved_at} = CASE WHEN t.{t.status} = ANY(%(reopened)s) THEN NULL ELSE t.{t.resolved_at} END
+            FROM found WHERE t.{t.id} = found.id
         ), channel_added AS (
-            INSERT INTO {TicketChannel._meta.db_table} (tenant_id, ticket_id, channel_id)
+            INSERT INTO {tc} ({tc.tenant_id}, {tc.ticket_id}, {tc.channel_id})
             SELECT %(tenant)s, joined.id, %(channel)s FROM joined
             ON CONFLICT DO NOTHING
         ){linked}, stored AS (
-            INSERT INTO {Message._meta.db_table} ({message.columns}, "contact_id", "ticket_id")
+            INSERT INTO {m} ({message.columns}, {m.contact_id}, {m.ticket_id})
             SELECT {message.values}, (SELECT id FROM sender), joined.id FROM joined
-            RETURNING id, contact_id, ticket_id
+            RETURNING {m.id}, {m.contact_id}, {m.ticket_id}
         )
-        SELECT stored.id, stored.contact_id, stored.ticket_id FROM stored
+        SELECT * FROM stored
     """
     return f"{lock};\n{store}"
 
 
-def message_store(*, tenant: Tenant, policy: Policy, kind: str, address: str, name: str, message: Message) -> bool:
-    """Store the unsaved inbound ``message`` of the sender ``kind:address`` under ``policy``.
+def message_store(*, tenant: Tenant, policy: Policy, sender: Sender, message: Message) -> bool:
+    """Store the unsaved inbound ``message`` of ``sender`` under ``policy``.
 
     ``message`` (its channel, text, times, ... set; not its contact or ticket) comes back saved
     with its contact and ticket ids. Atomic on its own outside a transaction; inside one, the
@@ -160,6 +180,7 @@ def message_store(*, tenant: Tenant, policy: Policy, kind: str, address: str, na
     channel of its kind: nothing was written.
     """
     channel: Channel = message.channel
+    kind, address, name = sender.kind, sender.address, sender.name
     tenant_id = (("tenant_id", "tenant"),)
     contact = Insert(Contact(tenant=tenant, name=name), prefix="c", shared=(*tenant_id, ("name", "name")))
     identity = Insert(

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-from contextlib import nullcontext
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 
@@ -16,7 +15,6 @@ from crm.models import (
     Channel,
     Contact,
     Direction,
-    Event,
     Identity,
     Message,
     MessageStatus,
@@ -25,15 +23,17 @@ from crm.models import (
     Tenant,
     Ticket,
 )
-from crm.policies import Policy, policy_for_contact, tenant_policy
+from crm.policies import policy_for_contact, tenant_policy
 from crm.selectors.contacts import contact_reachable_kinds
 from crm.selectors.tenants import channel_from_input
 from crm.signals import outbound_queued
 
 from . import ingest_sql
 from .addresses import IDENTITY_KIND_FOR_CHANNEL, normalize_address
-from .contacts import contact_create_with_identity, contact_lock_by_identity
-from .tickets import ticket_for_inbound, ticket_touch
+from .ingest_orm import OrmIngestStore
+from .ingest_sql import PostgresIngestStore
+from .ingest_store import ChannelRefused, IngestResult, IngestStore, Sender
+from .tickets import ticket_touch
 
 
 @dataclass(frozen=True)
@@ -56,40 +56,66 @@ class InboundMessage:
     channel_read: bool = True
 
 
-@dataclass(frozen=True)
-class IngestResult:
-    message: Message
-    duplicate: bool
-    rating: Event | None = None  # the CSAT rating this message gave, if it answered a survey
-
-
-def _existing(tenant: Tenant, channel: Channel, external_id: str | None) -> Message | None:
-    if not external_id:
-        return None
-    return Message.objects.filter(tenant=tenant, channel=channel, external_id=external_id).first()
-
-
 def message_ingest(*, tenant: Tenant, inbound: InboundMessage) -> IngestResult:
     """Store an inbound message once and thread it under the contact's effective policy.
 
-    Redelivery of the same ``external_id`` on the same channel returns the stored message
-    (``duplicate=True``). Takes the contact's row lock: one contact's messages are threaded
-    one at a time, so simultaneous messages cannot open two tickets where one is due.
+    Validate, then lock and store, through the store chosen for this message
+    (``ingest_store_choose``). Redelivery of the same ``external_id`` on the same channel
+    returns the stored message (``duplicate=True``). Takes the contact's row lock: one contact's
+    messages are threaded one at a time, so simultaneous messages cannot open two tickets where
+    one is due.
 
-    A channel not read for this message (``channel_read=False``) is checked by the PostgreSQL
-    ingestion statement itself; anything else (another path, a sender that does not read as
-    the kind it had, a channel changed since) reads the channel first, and answers as usual.
+    A channel not read for this message (``channel_read=False``) is read first, unless the store
+    checks it itself; if that check refuses it, nothing was written, and the message is taken
+    again with the channel read, answered as usual.
     """
-    if not inbound.channel_read:
+    store = ingest_store_choose(tenant=tenant, inbound=inbound)
+    if not (inbound.channel_read or store.checks_channel):
+        inbound = _with_channel_read(tenant, inbound)
+    try:
+        return _ingest(tenant=tenant, inbound=inbound, store=store)
+    except ChannelRefused:
+        return _ingest(tenant=tenant, inbound=_with_channel_read(tenant, inbound), store=store)
+
+
+def ingest_store_choose(*, tenant: Tenant, inbound: InboundMessage) -> IngestStore:
+    """Where ``inbound`` is stored, decided once per message: the PostgreSQL form on PostgreSQL
+    when the tenant's policy is every contact's (no experiment running) and the message has no
+    threading hint and gives no survey rating; the ORM form otherwise."""
+    from .surveys import survey_rating  # surveys send through this module
+
+    policy = tenant_policy(tenant) if ingest_sql.enabled() else None
+    if policy is None or inbound.thread_ticket_id is not None or survey_rating(inbound.text) is not None:
+        return OrmIngestStore(thread_ticket_id=inbound.thread_ticket_id)
+    return PostgresIngestStore(policy=policy)
+
+
+#: attempts of a store preempted by a concurrent request creating the same sender
+INGEST_ATTEMPTS = 3
+
+
+def _ingest(*, tenant: Tenant, inbound: InboundMessage, store: IngestStore) -> IngestResult:
+    sender = _sender_check(tenant=tenant, inbound=inbound)
+    for attempt in range(INGEST_ATTEMPTS):
         try:
-            return _ingest(tenant=tenant, inbound=inbound, statement_only=True)
-        except ingest_sql.ChannelRefused:
-            channel = channel_from_input(tenant=tenant, pk=inbound.channel.pk)
-            inbound = replace(inbound, channel=channel, channel_read=True)
-    return _ingest(tenant=tenant, inbound=inbound)
+            result = store.store(tenant=tenant, sender=sender, message=_inbound_message(tenant, inbound, sender))
+        except IntegrityError:
+            # Nothing was written. A redelivery: the unique (tenant, channel, external_id)
+            # refused the message and the stored one answers. Deciding by the constraint costs
+            # nothing on the common path and holds even for two senders claiming one provider
+            # id. Otherwise another request created the sender's identity first: once more.
+            if (existing := _existing(tenant, inbound.channel, inbound.external_id)) is not None:
+                return IngestResult(existing, True)
+            if attempt == INGEST_ATTEMPTS - 1:
+                raise
+            continue
+        if result is not None:
+            return result
+    raise RuntimeError(f"Inbound message on channel {inbound.channel.pk}: its sender's contact could not be locked.")
 
 
-def _ingest(*, tenant: Tenant, inbound: InboundMessage, statement_only: bool = False) -> IngestResult:
+def _sender_check(*, tenant: Tenant, inbound: InboundMessage) -> Sender:
+    """The channel is the tenant's and enabled; the sender's address, normalised (else a 400)."""
     channel = inbound.channel
     if channel.tenant_id != tenant.pk:
         raise ApplicationError("Unknown channel.", {"channel": ["unknown channel"]})
@@ -99,69 +125,25 @@ def _ingest(*, tenant: Tenant, inbound: InboundMessage, statement_only: bool = F
     try:
         address = normalize_address(kind, inbound.from_address, region=tenant.default_region, field="from")
     except ApplicationError:
-        if statement_only:  # perhaps read for a kind the channel no longer has
-            raise ingest_sql.ChannelRefused(channel.pk) from None
+        if not inbound.channel_read:  # perhaps read for a kind the channel no longer has
+            raise ChannelRefused(channel.pk) from None
         raise
-    policy = _single_statement_policy(tenant, inbound)
-    if statement_only and policy is None:
-        raise ingest_sql.ChannelRefused(channel.pk)  # the ORM form needs the channel read
-    try:
-        return _ingest_once(tenant=tenant, inbound=inbound, kind=kind, address=address, policy=policy)
-    except IntegrityError:
-        # Another request created the sender's identity first: once more, the contact now exists.
-        return _ingest_once(tenant=tenant, inbound=inbound, kind=kind, address=address, policy=policy)
+    return Sender(kind=kind, address=address, name=inbound.profile_name[:200])
 
 
-def _ingest_once(
-    *, tenant: Tenant, inbound: InboundMessage, kind: str, address: str, policy: Policy | None
-) -> IngestResult:
-    """``policy``: from ``_single_statement_policy`` (``None``: the ORM form)."""
-    try:
-        if policy is not None:
-            return _ingest_single_statement(tenant=tenant, inbound=inbound, kind=kind, address=address, policy=policy)
-        with transaction.atomic():
-            return _ingest_locked(tenant=tenant, inbound=inbound, kind=kind, address=address)
-    except IntegrityError:
-        # Everything this attempt wrote is rolled back. A redelivery: the unique (tenant,
-        # channel, external_id) refused the message and the stored one answers. Deciding by the
-        # constraint costs nothing on the common path and holds even for two senders claiming
-        # one provider id.
-        if (existing := _existing(tenant, inbound.channel, inbound.external_id)) is None:
-            raise
-        return IngestResult(existing, True)
+def _with_channel_read(tenant: Tenant, inbound: InboundMessage) -> InboundMessage:
+    channel = channel_from_input(tenant=tenant, pk=inbound.channel.pk)
+    return replace(inbound, channel=channel, channel_read=True)
 
 
-def _single_statement_policy(tenant: Tenant, inbound: InboundMessage) -> Policy | None:
-    """The policy when this message can be stored by ``ingest_sql`` (PostgreSQL, one policy for
-    every contact, no threading hint, not a survey rating); ``None`` for the ORM form."""
-    from .surveys import survey_rating  # surveys send through this module
-
-    if not ingest_sql.enabled() or inbound.thread_ticket_id is not None or survey_rating(inbound.text) is not None:
+def _existing(tenant: Tenant, channel: Channel, external_id: str | None) -> Message | None:
+    if not external_id:
         return None
-    return tenant_policy(tenant)
+    return Message.objects.filter(tenant=tenant, channel=channel, external_id=external_id).first()
 
 
-def _ingest_single_statement(
-    *, tenant: Tenant, inbound: InboundMessage, kind: str, address: str, policy: Policy
-) -> IngestResult:
-    name = inbound.profile_name[:200]
-    for _ in range(3):
-        message = _inbound_message(tenant=tenant, inbound=inbound, address=address)
-        # Atomic by itself in autocommit; inside a caller's transaction, a savepoint keeps a
-        # refused message from aborting it.
-        with transaction.atomic() if transaction.get_connection().in_atomic_block else nullcontext():
-            stored = ingest_sql.message_store(
-                tenant=tenant, policy=policy, kind=kind, address=address, name=name, message=message
-            )
-        if stored:
-            return IngestResult(message, False)
-        # The sender's contact was created by another request between the lock and the store
-        # (nothing was written): once more, the lock now finds it.
-    raise RuntimeError(f"Inbound message on channel {inbound.channel.pk}: its sender's contact could not be locked.")
-
-
-def _inbound_message(*, tenant: Tenant, inbound: InboundMessage, address: str, **relations) -> Message:
-    """The unsaved message ``inbound`` is stored as (``relations``: its contact and ticket)."""
+def _inbound_message(tenant: Tenant, inbound: InboundMessage, sender: Sender) -> Message:
+    """The unsaved message ``inbound`` is stored as (the store sets its contact and ticket)."""
     return Message(
         tenant=tenant,
         channel=inbound.channel,
@@ -170,46 +152,13 @@ def _inbound_message(*, tenant: Tenant, inbound: InboundMessage, address: str, *
         status=MessageStatus.RECEIVED,
         text=inbound.text,
         subject=inbound.subject[:998],
-        from_address=address,
+        from_address=sender.address,
         to_address=inbound.to_address[:320],
         external_id=inbound.external_id or None,
         in_reply_to=inbound.in_reply_to[:998],
         metadata=inbound.metadata,
         occurred_at=inbound.occurred_at or timezone.now(),
-        **relations,
     )
-
-
-def _ingest_locked(*, tenant: Tenant, inbound: InboundMessage, kind: str, address: str) -> IngestResult:
-    """Assumes an open transaction, rolled back whole if the message turns out a duplicate.
-
-    Locks the sender's contact (or creates it: no one else sees it before commit), then threads
-    and stores the message.
-    """
-    channel, name = inbound.channel, inbound.profile_name[:200]
-    contact, created = contact_lock_by_identity(tenant=tenant, kind=kind, address=address), False
-    if contact is None:
-        contact, created = contact_create_with_identity(tenant=tenant, kind=kind, address=address, name=name), True
-    if name and not contact.name:
-        Contact.objects.filter(pk=contact.pk).update(name=name)
-    message = _inbound_message(tenant=tenant, inbound=inbound, address=address, contact=contact)
-    ticket, opened = ticket_for_inbound(
-        tenant=tenant,
-        policy=policy_for_contact(tenant, contact.pk),
-        contact=contact,
-        channel=channel,
-        occurred_at=message.occurred_at,
-        subject=inbound.subject or inbound.text[:80],
-        thread_ticket_id=inbound.thread_ticket_id,
-        contact_is_new=created,
-    )
-    message.ticket = ticket
-    message.save(force_insert=True)
-    if not opened:  # a ticket opened for this message already has its channel and time
-        ticket_touch(ticket=ticket, channel=channel, at=message.occurred_at, inbound=True)
-    from .surveys import survey_reply_capture  # surveys send through this module
-
-    return IngestResult(message, False, survey_reply_capture(message=message))
 
 
 def contact_address_for(*, tenant: Tenant, contact: Contact, channel: Channel) -> str | None:

@@ -6,13 +6,14 @@ import secrets
 from datetime import datetime
 
 from django.db import IntegrityError, transaction
+from django.db.models import ProtectedError
 from django.utils import timezone
 
-from crm.errors import ApplicationError, ConflictError
+from crm.errors import ApplicationError, ConflictError, NotFoundError
 from crm.models import ApiKey, Channel, ModeChange, Role, Tenant
 from crm.providers import provider_choices, provider_credential_errors, provider_kind_errors
 
-from .audit import Actor, audit_record
+from .audit import Actor, audit_record, row_delete
 
 API_KEY_PREFIX = "ock_"
 
@@ -164,6 +165,17 @@ def channel_create(
     summary = f"{kind} channel, provider {provider}; credential keys: {keys}"
     audit_record(tenant=tenant, actor=by, action="channel.create", target=channel, summary=summary)
     return channel
+
+
+def channel_delete(*, tenant: Tenant, channel: Channel, by: Actor | str) -> None:
+    """Delete a channel of ``tenant`` (in the audit log); one that has messages or tickets is a
+    409 (disable it)."""
+    if channel.tenant_id != tenant.pk:
+        raise NotFoundError("No such channel.")
+    try:
+        row_delete(tenant=tenant, row=channel, by=by)
+    except ProtectedError:
+        raise ConflictError("This channel has messages or tickets; disable it instead.") from None
 
 
 def credentials_change_summary(before: dict, after: dict) -> str:

@@ -6,10 +6,9 @@ from rest_framework.response import Response
 
 from crm.api.base import Pagination, TenantApi, paginated
 from crm.models import Role
-from crm.services.audit import row_delete
 
 from ..selectors import journey_get, journey_list, journey_stats
-from ..services.journeys import journey_create, journey_update
+from ..services.journeys import journey_create, journey_delete, journey_update
 
 
 class JourneyInputSerializer(serializers.Serializer):
@@ -70,7 +69,7 @@ class JourneyDetailApi(TenantApi):
 
     @extend_schema(responses={204: None})
     def delete(self, request, pk):
-        row_delete(tenant=self.tenant, row=journey_get(tenant=self.tenant, pk=pk), by=self.actor)
+        journey_delete(tenant=self.tenant, journey=journey_get(tenant=self.tenant, pk=pk), by=self.actor)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from django.db import transaction
 
-from crm.errors import ApplicationError
+from crm.errors import ApplicationError, NotFoundError
 from crm.models import Tenant
+from crm.services.audit import Actor, row_delete
 
 from ..models import Journey
 from ..steps import steps_validate
@@ -58,3 +59,10 @@ def journey_update(*, journey: Journey, changes: dict) -> Journey:
     steps_validate(tenant=journey.tenant, steps=journey.steps)
     journey.save()
     return journey
+
+
+def journey_delete(*, tenant: Tenant, journey: Journey, by: Actor | str) -> None:
+    """Delete a journey of ``tenant`` with its enrollments and step runs (in the audit log)."""
+    if journey.tenant_id != tenant.pk:
+        raise NotFoundError("No such journey.")
+    row_delete(tenant=tenant, row=journey, by=by)

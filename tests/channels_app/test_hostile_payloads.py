@@ -203,7 +203,8 @@ def test_the_database_being_down_is_not_answered_as_a_bad_payload(client, tenant
     channel = ChannelFactory(tenant=tenant, provider="webhook", **CHANNELS["webhook"])
     client.raise_request_exception = False
     response = signed_send(client, channel, webchat())
-    assert response.status_code == 500
+    assert response.status_code == 503  # the provider retries later: not a 400 it would give up on
+    assert response.has_header("Retry-After")
     assert not WebhookPayload.objects.exists()
 
 

@@ -1,6 +1,7 @@
 """On PostgreSQL, inbound ingestion runs as one round trip (``crm.services.ingest_sql``); the
-ORM form stays the reference. The same generated traffic, ingested once through each, must
-leave the same contacts, tickets, ticket channels, links and messages, under every policy."""
+ORM form (``crm.services.ingest_orm``) stays the reference. Both are stores of one interface
+(``IngestStore``): the same generated traffic, ingested once through each, must leave the same
+contacts, tickets, ticket channels, links and messages, under every policy."""
 
 from __future__ import annotations
 
@@ -15,8 +16,10 @@ from rest_framework.test import APIClient
 
 from crm.models import Channel, Contact, Message, Ticket, TicketChannel, TicketLink
 from crm.policies import effective_mode
-from crm.services import ingest_sql
+from crm.services import ingest_sql, messages
 from crm.services.contacts import contact_create
+from crm.services.ingest_orm import OrmIngestStore
+from crm.services.ingest_sql import PostgresIngestStore
 from crm.services.messages import InboundMessage, message_ingest
 from crm.services.tenants import api_key_create
 from crm.services.tickets import ticket_update
@@ -46,8 +49,19 @@ status_steps = st.tuples(st.just("status"), st.integers(0, 10), st.sampled_from(
 traffic = st.lists(st.one_of(message_steps, message_steps, status_steps), min_size=1, max_size=14)
 
 
-def _replay(mode: str, steps: list, *, single_statement: bool, monkeypatch) -> dict:
-    monkeypatch.setattr(ingest_sql, "enabled", lambda: single_statement)
+def _replay(mode: str, steps: list, *, form: type, monkeypatch) -> dict:
+    """``steps`` ingested through the store ``form``; the store chosen is checked to be it."""
+    chosen = []
+
+    def choose(*, tenant, inbound):
+        store = choose_as_usual(tenant=tenant, inbound=inbound)
+        if form is OrmIngestStore:  # the reference takes every message
+            store = OrmIngestStore(thread_ticket_id=inbound.thread_ticket_id)
+        chosen.append(type(store))
+        return store
+
+    choose_as_usual = messages.ingest_store_choose
+    monkeypatch.setattr(messages, "ingest_store_choose", choose)
     tenant = TenantFactory(mode=mode)
     channels = {kind: ChannelFactory(tenant=tenant, kind=kind) for kind in KINDS}
     for n in range(3):
@@ -84,6 +98,8 @@ def _replay(mode: str, steps: list, *, single_statement: bool, monkeypatch) -> d
             ),
         )
         outcomes.append(result.duplicate)
+    monkeypatch.undo()
+    assert set(chosen) <= {form}
     return _snapshot(tenant, outcomes)
 
 
@@ -143,8 +159,8 @@ def _snapshot(tenant, outcomes: list) -> dict:
 @settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(steps=traffic)
 def test_single_statement_ingestion_stores_what_the_orm_form_stores(mode, steps, monkeypatch):
-    reference = _replay(mode, steps, single_statement=False, monkeypatch=monkeypatch)
-    fast = _replay(mode, steps, single_statement=True, monkeypatch=monkeypatch)
+    reference = _replay(mode, steps, form=OrmIngestStore, monkeypatch=monkeypatch)
+    fast = _replay(mode, steps, form=PostgresIngestStore, monkeypatch=monkeypatch)
     assert fast == reference
 
 
@@ -153,6 +169,7 @@ def test_the_single_statement_form_is_the_one_used_on_postgresql(tenant):
     transaction it is wrapped in a savepoint, as inside a webhook's."""
     sms = ChannelFactory(tenant=tenant, kind="sms")
     inbound = InboundMessage(channel=sms, from_address="+33612345670", text="hello", external_id="SM1")
+    assert isinstance(messages.ingest_store_choose(tenant=tenant, inbound=inbound), PostgresIngestStore)
     with CaptureQueriesContext(connection) as queries:
         result = message_ingest(tenant=tenant, inbound=inbound)
     statements = [q["sql"] for q in queries.captured_queries if "SAVEPOINT" not in q["sql"]]
@@ -174,7 +191,9 @@ def test_an_experiment_tenant_takes_the_orm_form(tenant):
     tenant.experiment_holdout_percent = 50
     tenant.save()
     sms = ChannelFactory(tenant=tenant, kind="sms")
-    result = message_ingest(tenant=tenant, inbound=InboundMessage(channel=sms, from_address="+33612345670", text="hi"))
+    inbound = InboundMessage(channel=sms, from_address="+33612345670", text="hi")
+    assert isinstance(messages.ingest_store_choose(tenant=tenant, inbound=inbound), OrmIngestStore)
+    result = message_ingest(tenant=tenant, inbound=inbound)
     ticket = Ticket.objects.get(pk=result.message.ticket_id)
     assert ticket.mode == effective_mode(tenant, result.message.contact_id)
 
