@@ -273,6 +273,9 @@ CHANNELS_RETRY_BACKOFF = env.int("CHANNELS_RETRY_BACKOFF", default=10)
 CHANNELS_RETRY_BACKOFF_MAX = env.int("CHANNELS_RETRY_BACKOFF_MAX", default=600)
 # A message left in "sending" longer than this (its worker died) may be claimed again.
 CHANNELS_SENDING_LEASE_SECONDS = env.int("CHANNELS_SENDING_LEASE_SECONDS", default=CELERY_TASK_TIME_LIMIT + 30)
+#: how long a delivery waits for the database to record a send the provider accepted (a restart),
+#: before leaving it to the lease recovery; below the task's time limit
+CHANNELS_RECORD_RETRY_SECONDS = env.int("CHANNELS_RECORD_RETRY_SECONDS", default=min(60, CELERY_TASK_TIME_LIMIT // 2))
 CHANNELS_OUTBOX_SWEEP_AFTER = env.int("CHANNELS_OUTBOX_SWEEP_AFTER", default=120)
 CHANNELS_EMAIL_BACKENDS: dict = {}  # provider -> e-mail backend path, overriding anymail's
 CELERY_BEAT_SCHEDULE["channels-outbox-sweep"] = {"task": "channels_app.outbox_sweep", "schedule": 60.0}

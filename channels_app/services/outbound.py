@@ -16,11 +16,12 @@ from __future__ import annotations
 
 import functools
 import logging
+import time
 from datetime import timedelta
 from functools import partial
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import InterfaceError, OperationalError, connection, transaction
 from django.utils import timezone
 from kombu.exceptions import OperationalError as BrokerUnreachable
 
@@ -134,8 +135,10 @@ def _record_sent(
     """Record the provider's acceptance, then its Message-ID and any status callback that came first."""
     now = timezone.now()
     metadata = {**message.metadata, **(result.metadata or {})}
-    waiting = store.record_sent(
-        message=message, attempt=attempt, external_id=result.external_id, metadata=metadata, now=now
+    waiting = _until_recorded(
+        lambda: store.record_sent(
+            message=message, attempt=attempt, external_id=result.external_id, metadata=metadata, now=now
+        )
     )
     message.status, message.sent_at, message.external_id = MessageStatus.SENT, now, result.external_id
     message.error, message.metadata = "", metadata
@@ -143,6 +146,29 @@ def _record_sent(
     if waiting:
         status_receipts_apply_pending(message=message)
     return message
+
+
+def _until_recorded(record):
+    """Run ``record`` (the record of a send the provider accepted) until the database takes it.
+
+    The provider has the message: giving up here would leave it ``sending`` until the lease
+    expires and then hand it to the provider a second time. So a database that is unreachable
+    or restarting is waited for, reconnecting with backoff, for ``CHANNELS_RECORD_RETRY_SECONDS``;
+    past that the error is raised and the lease recovery takes over, as for a dead worker.
+    """
+    deadline = time.monotonic() + settings.CHANNELS_RECORD_RETRY_SECONDS
+    pause = 0.2
+    while True:
+        try:
+            return record()
+        except (OperationalError, InterfaceError) as exc:
+            if time.monotonic() + pause > deadline:
+                raise
+            logger.warning("database unreachable while recording a send, retrying in %.1f s: %r", pause, exc)
+            if not connection.in_atomic_block:
+                connection.close()  # the next statement reconnects
+            time.sleep(pause)
+            pause = min(pause * 2, 5.0)
 
 
 @transaction.atomic

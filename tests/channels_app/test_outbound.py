@@ -138,6 +138,33 @@ def test_delivery_run_twice_sends_once(tenant, contact):
     assert len(sink.requests) == 1
 
 
+def test_a_send_the_provider_accepted_is_recorded_once_the_database_is_back(tenant, contact, monkeypatch):
+    """The database restarts between the provider's acceptance and its record: the delivery
+    waits for it, so the message ends sent, handed to the provider once, not left ``sending``
+    for the lease recovery to hand over again."""
+    from django.db import OperationalError
+
+    from channels_app.services import outbound
+
+    store = outbound.delivery_store()
+    record, failures = store.record_sent, []
+
+    def restarting(**kwargs):
+        if len(failures) < 2:
+            failures.append(1)
+            raise OperationalError("terminating connection due to administrator command")
+        return record(**kwargs)
+
+    monkeypatch.setattr(store, "record_sent", restarting)
+    monkeypatch.setattr(outbound.time, "sleep", lambda seconds: None)
+    with Sink() as sink:
+        message = queue(tenant, contact, webhook_channel(tenant, sink.url))
+        outbound_deliver(message_id=message.pk)
+    message.refresh_from_db()
+    assert len(failures) == 2 and len(sink.requests) == 1
+    assert message.status == MessageStatus.SENT and outcomes(message) == [AttemptOutcome.SENT]
+
+
 def test_abandoned_sending_is_claimed_again_only_after_the_lease(tenant, contact):
     with Sink() as sink:
         message = queue(tenant, contact, webhook_channel(tenant, sink.url))
