@@ -79,6 +79,12 @@ def summary(result: dict) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
+    from bench.server import BENCH_KEYS
+
+    # production settings (DEBUG off) want keys from the environment: the benchmarks' own, for
+    # their throwaway databases, unless the environment gives others; every child inherits them
+    for name, value in BENCH_KEYS.items():
+        os.environ.setdefault(name, value)
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.splitlines()[0])
     parser.add_argument("names", nargs="*", help="benchmarks to run (default: all found)")
     parser.add_argument("--list", action="store_true", help="list the benchmarks found and exit")
