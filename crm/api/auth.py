@@ -11,14 +11,13 @@ not counted (logged): authentication never fails because of the counter.
 from __future__ import annotations
 
 import logging
-import time
 
 from django.conf import settings
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import authentication, exceptions
 from rest_framework.throttling import BaseThrottle
 
-from crm.api.throttling import _count, parse_rate
+from crm.api.throttling import CACHE_ERRORS, window_count
 from crm.models import ApiKey
 
 logger = logging.getLogger(__name__)
@@ -54,17 +53,13 @@ class ApiKeyAuthentication(authentication.BaseAuthentication):
 
 def failed(request, message: str) -> exceptions.APIException:
     """The error for a failed attempt: 401, or 429 once the address is past its limit."""
-    allowed, duration = parse_rate(settings.API_KEY_FAILURE_RATE)
-    now = time.time()
-    window = int(now // duration)
-    key = f"auth-failures:{client_address(request)}:{window}"
     try:
-        failures = _count(key, duration)
-    except Exception:  # the cache is down: do not count, never refuse for it
+        window = window_count(f"auth-failures:{client_address(request)}", settings.API_KEY_FAILURE_RATE)
+    except CACHE_ERRORS:  # the cache is down: do not count, never refuse for it
         logger.warning("API key failure not counted: the cache is unreachable", exc_info=True)
-        failures = 0
-    if failures > allowed:
-        return exceptions.Throttled(wait=(window + 1) * duration - now, detail="Too many failed API key attempts.")
+        return exceptions.AuthenticationFailed(message)
+    if window.over:
+        return exceptions.Throttled(wait=window.retry_after, detail="Too many failed API key attempts.")
     return exceptions.AuthenticationFailed(message)
 
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import logging
 import time
+from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.cache import cache
@@ -53,20 +54,35 @@ class ApiKeyRateThrottle(BaseThrottle):
     def allow_request(self, request, view) -> bool:
         if (rate := self.get_rate()) is None:
             return True
-        allowed, duration = parse_rate(rate)
-        now = time.time()
-        window = int(now // duration)
-        self.retry_after = (window + 1) * duration - now
         key = request.auth
         ident = key.pk if key is not None and hasattr(key, "pk") else self.get_ident(request)
         try:
-            return _count(f"throttle:{self.scope}:{ident}:{window}", duration) <= allowed
+            window = window_count(f"throttle:{self.scope}:{ident}", rate)
         except CACHE_ERRORS as exc:
             _log_outage(exc)
             return True
+        self.retry_after = window.retry_after
+        return not window.over
 
     def wait(self) -> float:
         return self.retry_after
+
+
+@dataclass(frozen=True)
+class Window:
+    """This request's place in its fixed window: past the rate or not, and when the window ends."""
+
+    over: bool
+    retry_after: float
+
+
+def window_count(name: str, rate: str) -> Window:
+    """Count one more event of ``name`` in the current window of ``rate`` (``"20/min"``); raises
+    one of ``CACHE_ERRORS`` when the cache is unreachable (the caller fails open)."""
+    allowed, duration = parse_rate(rate)
+    now = time.time()
+    window = int(now // duration)
+    return Window(_count(f"{name}:{window}", duration) > allowed, (window + 1) * duration - now)
 
 
 def parse_rate(rate: str) -> tuple[int, int]:

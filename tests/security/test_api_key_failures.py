@@ -10,7 +10,7 @@ import pytest
 from django.core.cache import cache
 from django.test import override_settings
 
-from crm.api import auth
+from crm.api import throttling
 
 pytestmark = pytest.mark.django_db
 URL = "/api/v1/tenant/"
@@ -29,7 +29,7 @@ def bad(client, address="10.1.1.1", key="nope"):
 
 
 def test_past_the_limit_failed_attempts_get_429_with_retry_after(client, monkeypatch):
-    monkeypatch.setattr(auth.time, "time", lambda: 600.0 * 60 + 20)  # 20 s into a minute
+    monkeypatch.setattr(throttling.time, "time", lambda: 600.0 * 60 + 20)  # 20 s into a minute
     codes = [bad(client, key=f"guess{n}").status_code for n in range(5)]
     assert codes == [401, 401, 401, 429, 429]
     refused = bad(client)
@@ -47,7 +47,7 @@ def test_a_valid_key_still_works_from_a_blocked_address(client, api):
 
 def test_the_count_is_per_address_and_per_window(client, monkeypatch):
     clock = [600.0 * 60]
-    monkeypatch.setattr(auth.time, "time", lambda: clock[0])
+    monkeypatch.setattr(throttling.time, "time", lambda: clock[0])
     for _ in range(4):
         bad(client)
     assert bad(client).status_code == 429
