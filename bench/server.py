@@ -28,6 +28,7 @@ BENCH_KEYS = {
     "SECRET_KEY": "bench-only-secret-key-4e8b2c6a0f1d3e5b7a9c2e4f6a8b0d1c3e5f7a9b",
     "CREDENTIALS_KEYS": "YmVuY2gtb25seS1jcmVkZW50aWFscy1rZXktMzJieXQ=",
     "SECURE_SSL_REDIRECT": "false",
+    "WEBHOOK_ALLOW_PRIVATE_TARGETS": "true",  # the benchmarks' receivers listen on loopback
 }
 
 

@@ -268,6 +268,9 @@ CELERY_BEAT_SCHEDULE: dict = {}
 
 # Channels: outbound delivery (retries with exponential backoff and jitter, the outbox sweeper).
 CHANNELS_SEND_TIMEOUT = env.float("CHANNELS_SEND_TIMEOUT", default=10.0)
+#: outbound HTTP to URLs tenants typed (webhook outbound_url, subscriptions, media) may reach
+#: loopback, private and link-local addresses: on-premises installs and tests only (crm.net)
+WEBHOOK_ALLOW_PRIVATE_TARGETS = env.bool("WEBHOOK_ALLOW_PRIVATE_TARGETS", default=False)
 CHANNELS_MAX_ATTEMPTS = env.int("CHANNELS_MAX_ATTEMPTS", default=6)
 CHANNELS_RETRY_BACKOFF = env.int("CHANNELS_RETRY_BACKOFF", default=10)
 CHANNELS_RETRY_BACKOFF_MAX = env.int("CHANNELS_RETRY_BACKOFF_MAX", default=600)

@@ -14,6 +14,8 @@ from typing import Protocol
 from django.core.exceptions import ImproperlyConfigured, ValidationError
 from django.utils.functional import Promise
 
+from crm.net import UnsafeTarget, target_check
+
 
 class ProviderSpec(Protocol):
     """What a provider declares (``channels_app.adapters.base.Adapter``)."""
@@ -24,6 +26,8 @@ class ProviderSpec(Protocol):
     kinds: frozenset[str] | None
     required_credentials: tuple[str, ...]
     optional_credentials: tuple[str, ...]
+    #: credentials holding a URL the installation calls (checked by crm.net.target_check)
+    url_credentials: tuple[str, ...]
 
 
 class ProviderCatalogue(Protocol):
@@ -77,6 +81,14 @@ def provider_kind_errors(*, provider: str, kind: str) -> list[str]:
 
 
 def provider_credential_errors(*, provider: str, credentials: dict) -> list[str]:
-    """One error per required credential missing (or empty) for ``provider``."""
+    """One error per required credential missing (or empty) for ``provider``, and per URL
+    credential leading to an address the installation does not call (crm.net)."""
     spec = provider_get(provider)
-    return [f"{name!r} is required by {spec.key}" for name in spec.required_credentials if not credentials.get(name)]
+    errors = [f"{name!r} is required by {spec.key}" for name in spec.required_credentials if not credentials.get(name)]
+    for name in spec.url_credentials:
+        if credentials.get(name):
+            try:
+                target_check(credentials[name])
+            except UnsafeTarget as refused:
+                errors.append(f"{name!r}: {refused}")
+    return errors

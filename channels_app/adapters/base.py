@@ -95,6 +95,9 @@ class Adapter:
     #: credential keys a channel must have (checked on create and update) and may have
     required_credentials: ClassVar[tuple[str, ...]] = ()
     optional_credentials: ClassVar[tuple[str, ...]] = ()
+    #: credentials holding a URL the installation calls: refused when it leads to a loopback,
+    #: private or link-local address (crm.net), on create and update and again at connection
+    url_credentials: ClassVar[tuple[str, ...]] = ()
     #: provider message statuses → MessageStatus values
     status_map: ClassVar[dict[str, str]] = {}
 

@@ -34,6 +34,7 @@ from channels_app.errors import (
 )
 from crm.api import parsers as json_input
 from crm.models import MessageStatus
+from crm.net import UnsafeTarget, curl_opensocket
 from crm.services.messages import InboundMessage
 
 from .base import Adapter, InboundEvent, ProviderResult, StatusEvent, UnknownEvent, hmac_sha256_hex, secrets_of
@@ -79,6 +80,7 @@ class SignedWebhookAdapter(Adapter):
     receives_webhooks = True
     required_credentials = ("secret",)  # signs both directions
     optional_credentials = ("outbound_url",)  # without it the channel only receives
+    url_credentials = ("outbound_url",)
     status_map = {
         "sent": MessageStatus.SENT,
         "delivered": MessageStatus.DELIVERED,
@@ -143,7 +145,10 @@ class SignedWebhookAdapter(Adapter):
             "X-Signature": sign(secret, raw),
             "Idempotency-Key": f"message-{message.pk}",
         }
-        status, answer = _post(url, raw, headers)
+        try:
+            status, answer = _post(url, raw, headers)
+        except UnsafeTarget as refused:
+            raise PermanentProviderError(f"outbound_url refused: {refused}") from None
         if status // 100 == 2:
             return ProviderResult(external_id=_external_id(answer) or f"webhook-{message.pk}")
         raise error_for_status(status, answer[:500].decode(errors="replace"))
@@ -160,7 +165,9 @@ def _post(url: str, body: bytes, headers: dict[str, str]) -> tuple[int, bytes]:
     receiver alive between deliveries, and a POST costs it a quarter of the CPU urllib3 spends
     (0.09 against 0.36 ms, see docs/channels.md), which counts when deliveries run by the
     thousand. An HTTP(S)_PROXY of the environment applies unless NO_PROXY exempts the host;
-    redirects are not followed; certificates are verified against certifi's bundle."""
+    redirects are not followed; certificates are verified against certifi's bundle. Without a
+    proxy, the address connected to must be one the installation may call (crm.net): else
+    UnsafeTarget, before anything is sent."""
     curl = getattr(_local, "curl", None)
     if curl is None:
         curl = _local.curl = pycurl.Curl()
@@ -171,7 +178,13 @@ def _post(url: str, body: bytes, headers: dict[str, str]) -> tuple[int, bytes]:
     parts = urlsplit(url)
     answer = io.BytesIO()
     curl.setopt(pycurl.URL, url)
-    curl.setopt(pycurl.PROXY, _proxy(parts.scheme, parts.hostname or "") or "")  # "": no proxy at all
+    proxy = _proxy(parts.scheme, parts.hostname or "")
+    curl.setopt(pycurl.PROXY, proxy or "")  # "": no proxy at all
+    refused: list[str] = []
+    if proxy:
+        curl.unsetopt(pycurl.OPENSOCKETFUNCTION)
+    else:
+        curl.setopt(pycurl.OPENSOCKETFUNCTION, functools.partial(_opensocket, refused))
     curl.setopt(pycurl.POSTFIELDS, body)
     # "Expect:" keeps libcurl from waiting for a 100 Continue before a larger body.
     curl.setopt(pycurl.HTTPHEADER, [f"{name}: {value}" for name, value in headers.items()] + ["Expect:"])
@@ -180,11 +193,20 @@ def _post(url: str, body: bytes, headers: dict[str, str]) -> tuple[int, bytes]:
     try:
         curl.perform()
     except pycurl.error as exc:
+        if refused:
+            raise UnsafeTarget(f"not a public address: {refused[0]}") from None
         code, reason = exc.args
         if code == pycurl.E_OPERATION_TIMEDOUT:
             raise TransientProviderError("timeout") from None
         raise TransientProviderError(f"connection error: {reason or code}") from None
     return curl.getinfo(pycurl.RESPONSE_CODE), answer.getvalue()
+
+
+def _opensocket(refused: list[str], purpose, address):
+    sock = curl_opensocket(purpose, address)
+    if sock == pycurl.SOCKET_BAD:
+        refused.append(address[3][0])
+    return sock
 
 
 @functools.lru_cache(maxsize=1024)
