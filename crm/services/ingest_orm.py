@@ -9,7 +9,7 @@ from typing import ClassVar
 
 from django.db import transaction
 
-from crm.models import Contact, Message, Tenant
+from crm.models import Contact, Message, Tenant, Ticket
 from crm.policies import policy_for_contact
 
 from .contacts import contact_create_with_identity
@@ -42,6 +42,15 @@ class OrmIngestStore:
         if name and not contact.name:
             Contact.objects.filter(pk=contact.pk).update(name=name)
         channel = message.channel
+        rating, answered = self._survey_answer(message=message, contact=contact, created=created)
+        if answered is not None:  # a rating joins the resolved ticket it answers, not reopened
+            message.contact, message.ticket = contact, answered
+            message.save(force_insert=True)
+            ticket_touch(ticket=answered, channel=channel, at=message.occurred_at, inbound=False)
+            from .surveys import survey_rating_record  # surveys send through messages, which imports this
+
+            event = survey_rating_record(message=message, rating=rating, ticket_id=answered.pk)
+            return IngestResult(message, False, event)
         ticket, opened = ticket_for_inbound(
             tenant=tenant,
             policy=policy_for_contact(tenant, contact.pk),
@@ -56,6 +65,17 @@ class OrmIngestStore:
         message.save(force_insert=True)
         if not opened:  # a ticket opened for this message already has its channel and time
             ticket_touch(ticket=ticket, channel=channel, at=message.occurred_at, inbound=True)
-        from .surveys import survey_reply_capture  # surveys send through messages, which imports this
+        return IngestResult(message, False, None)
 
-        return IngestResult(message, False, survey_reply_capture(message=message))
+    def _survey_answer(self, *, message: Message, contact: Contact, created: bool) -> tuple[int | None, Ticket | None]:
+        """The rating ``message`` gives and the ticket whose survey it answers (both ``None``
+        unless it is a rating of a pending survey; a provider's threading hint wins)."""
+        from .surveys import survey_answered, survey_rating  # surveys send through messages, which imports this
+
+        rating = None if created or self.thread_ticket_id is not None else survey_rating(message.text)
+        if rating is None:
+            return None, None
+        ticket_id = survey_answered(tenant_id=contact.tenant_id, contact_id=contact.pk, at=message.occurred_at)
+        if ticket_id is None:
+            return None, None
+        return rating, Ticket.objects.filter(tenant_id=contact.tenant_id, pk=ticket_id).first()

@@ -3,7 +3,8 @@
 A rating is an inbound message whose whole text is a number from 1 to 5 (``4``, ``4/5``,
 ``4 stars``), received on any channel within ``SURVEY_WINDOW`` of a survey sent to the
 contact and not yet answered. It is stored as a ``csat.rating`` event (properties
-``{"rating": n, "ticket": id}``); the message itself stays on the timeline like any other.
+``{"rating": n, "ticket": id}``); the message itself joins the resolved ticket it answers,
+without reopening it (it opens no ticket of its own), and stays on the timeline.
 """
 
 from __future__ import annotations
@@ -17,7 +18,6 @@ from crm.models import Event, Message, Purpose, Tenant, Ticket, TicketStatus
 
 from .events import event_record
 from .messages import outbound_create, reply_channel_choose
-from .tickets import ticket_update
 
 CSAT_EVENT = "csat.rating"
 SURVEY_WINDOW = timedelta(days=7)
@@ -53,35 +53,40 @@ def survey_send(*, tenant: Tenant, ticket: Ticket, at: datetime) -> Message | No
     )
 
 
+def survey_answered(*, tenant_id: int, contact_id: int, at: datetime) -> int | None:
+    """The ticket whose survey a rating from the contact at ``at`` answers: the latest survey
+    sent within ``SURVEY_WINDOW`` before ``at`` and not yet answered; ``None`` without one."""
+    surveys = Message.objects.filter(
+        tenant_id=tenant_id,
+        contact_id=contact_id,
+        direction="outbound",
+        metadata__survey__isnull=False,
+        occurred_at__lte=at,
+        occurred_at__gte=at - SURVEY_WINDOW,
+    ).order_by("-occurred_at", "-pk")
+    answered = set(
+        Event.objects.filter(tenant_id=tenant_id, contact_id=contact_id, name=CSAT_EVENT).values_list(
+            "properties__ticket", flat=True
+        )
+    )
+    for survey in surveys.values_list("metadata", flat=True)[:5]:
+        if survey.get("survey") not in answered:
+            return survey["survey"]
+    return None
+
+
 def survey_reply_capture(*, message: Message) -> Event | None:
     """Record the rating ``message`` gives to the contact's latest unanswered survey, if any."""
     rating = survey_rating(message.text) if message.direction == "inbound" else None
     if rating is None:
         return None
-    surveys = Message.objects.filter(
-        tenant_id=message.tenant_id,
-        contact_id=message.contact_id,
-        direction="outbound",
-        metadata__survey__isnull=False,
-        occurred_at__lte=message.occurred_at,
-        occurred_at__gte=message.occurred_at - SURVEY_WINDOW,
-    ).order_by("-occurred_at", "-pk")
-    answered = set(
-        Event.objects.filter(tenant_id=message.tenant_id, contact_id=message.contact_id, name=CSAT_EVENT).values_list(
-            "properties__ticket", flat=True
-        )
-    )
-    for survey in surveys.values_list("metadata", flat=True)[:5]:
-        ticket_id = survey.get("survey")
-        if ticket_id not in answered:
-            return _rating_record(message=message, rating=rating, ticket_id=ticket_id)
-    return None
+    ticket_id = survey_answered(tenant_id=message.tenant_id, contact_id=message.contact_id, at=message.occurred_at)
+    return None if ticket_id is None else survey_rating_record(message=message, rating=rating, ticket_id=ticket_id)
 
 
-@transaction.atomic
-def _rating_record(*, message: Message, rating: int, ticket_id: int) -> Event:
-    """The rating event; a ticket the rating alone opened is resolved (nothing to answer)."""
-    event = event_record(
+def survey_rating_record(*, message: Message, rating: int, ticket_id: int) -> Event:
+    """The ``csat.rating`` event of ``message``, answering the survey of ticket ``ticket_id``."""
+    return event_record(
         tenant=message.tenant,
         contact=message.contact,
         name=CSAT_EVENT,
@@ -90,8 +95,3 @@ def _rating_record(*, message: Message, rating: int, ticket_id: int) -> Event:
         occurred_at=message.occurred_at,
         idempotency_key=f"csat:{message.tenant_id}:{message.pk}",
     ).event
-    opened = message.ticket
-    if opened is not None and opened.pk != ticket_id and opened.is_active:
-        if not Message.objects.filter(ticket=opened).exclude(pk=message.pk).exists():
-            ticket_update(ticket=opened, status=TicketStatus.RESOLVED, at=message.occurred_at)
-    return event

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from crm.models import Event
+from crm.models import Event, Ticket
 from crm.services.messages import InboundMessage, message_ingest
 from crm.services.surveys import survey_rating, survey_reply_capture, survey_send
 from crm.services.tickets import ticket_update
@@ -52,8 +52,10 @@ def test_survey_is_sent_once_after_resolution_and_a_reply_on_another_channel_is_
     reply, event = result.message, result.rating  # ingestion captures the rating itself
     assert (event.name, event.properties["rating"], event.properties["ticket"]) == ("csat.rating", 4, t.pk)
     assert event.channel_kind == "sms" and event.occurred_at == at(5)
+    assert reply.ticket_id == t.pk  # recorded on the resolved ticket it answers: no ticket "4"
     reply.ticket.refresh_from_db()
-    assert reply.ticket.status == "resolved"  # the rating alone needs no agent
+    assert reply.ticket.status == "resolved"  # not reopened: the rating alone needs no agent
+    assert Ticket.objects.filter(tenant=tenant).count() == 1
     again = message_ingest(
         tenant=tenant,
         inbound=InboundMessage(channel=channels["sms"], from_address="+33612345678", text="5", occurred_at=at(6)),
