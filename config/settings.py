@@ -268,6 +268,8 @@ CELERY_BEAT_SCHEDULE: dict = {}
 
 # Channels: outbound delivery (retries with exponential backoff and jitter, the outbox sweeper).
 CHANNELS_SEND_TIMEOUT = env.float("CHANNELS_SEND_TIMEOUT", default=10.0)
+#: a message's or event's time beyond this many seconds ahead of the clock is clamped to now
+INBOUND_CLOCK_SKEW_SECONDS = env.int("INBOUND_CLOCK_SKEW_SECONDS", default=300)
 #: outbound HTTP to URLs tenants typed (webhook outbound_url, subscriptions, media) may reach
 #: loopback, private and link-local addresses: on-premises installs and tests only (crm.net)
 WEBHOOK_ALLOW_PRIVATE_TARGETS = env.bool("WEBHOOK_ALLOW_PRIVATE_TARGETS", default=False)

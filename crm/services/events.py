@@ -6,11 +6,12 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from django.db import IntegrityError, transaction
-from django.utils import timezone
 
 from crm.errors import ApplicationError
 from crm.models import Channel, Contact, Event, Tenant
 from crm.signals import collected, event_recorded
+
+from .clock import clamped_with_given
 
 MAX_NAME_LENGTH = 100
 MAX_KEY_LENGTH = 200
@@ -63,6 +64,7 @@ def event_record(
     _check(tenant=tenant, contact=contact, name=name, channel=channel, properties=properties, key=idempotency_key)
     if (existing := _existing(tenant, idempotency_key)) is not None:
         return EventRecordResult(existing, False)
+    occurred_at, properties = clamped_with_given(occurred_at, properties)
     try:
         with transaction.atomic():
             event = Event.objects.create(
@@ -72,7 +74,7 @@ def event_record(
                 channel=channel,
                 channel_kind=channel.kind if channel else "",
                 properties=properties,
-                occurred_at=occurred_at or timezone.now(),
+                occurred_at=occurred_at,
                 idempotency_key=idempotency_key,
             )
     except IntegrityError:

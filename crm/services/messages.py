@@ -30,6 +30,7 @@ from crm.signals import outbound_queued
 
 from . import ingest_sql
 from .addresses import IDENTITY_KIND_FOR_CHANNEL, normalize_address
+from .clock import clamped_with_given
 from .ingest_orm import OrmIngestStore
 from .ingest_sql import PostgresIngestStore
 from .ingest_store import ChannelRefused, IngestResult, IngestStore, Sender
@@ -144,6 +145,7 @@ def _existing(tenant: Tenant, channel: Channel, external_id: str | None) -> Mess
 
 def _inbound_message(tenant: Tenant, inbound: InboundMessage, sender: Sender) -> Message:
     """The unsaved message ``inbound`` is stored as (the store sets its contact and ticket)."""
+    occurred_at, metadata = clamped_with_given(inbound.occurred_at, inbound.metadata)
     return Message(
         tenant=tenant,
         channel=inbound.channel,
@@ -156,8 +158,8 @@ def _inbound_message(tenant: Tenant, inbound: InboundMessage, sender: Sender) ->
         to_address=inbound.to_address[:320],
         external_id=inbound.external_id or None,
         in_reply_to=inbound.in_reply_to[:998],
-        metadata=inbound.metadata,
-        occurred_at=inbound.occurred_at or timezone.now(),
+        metadata=metadata,
+        occurred_at=occurred_at,
     )
 
 
