@@ -15,6 +15,7 @@ from django.core.handlers.wsgi import WSGIRequest
 from django.db import DataError, InterfaceError, OperationalError, transaction
 from django.http import HttpRequest
 from django.utils import timezone
+from django.utils.translation import gettext_lazy
 
 from channels_app.adapters.base import Adapter, InboundEvent, StatusEvent, UnknownEvent, WebhookEvent
 from channels_app.adapters.registry import registry
@@ -22,9 +23,10 @@ from channels_app.errors import WebhookUnparseable
 from channels_app.models import PayloadState, WebhookPayload
 from crm.api.parsers import MAX_JSON_DEPTH, UNSTORABLE, nesting_exceeds, unstorable_path
 from crm.errors import ApplicationError
-from crm.models import Channel, ConsentStatus, Contact, Message
+from crm.models import Channel, ConsentStatus, Contact, Message, Purpose
 from crm.services.contacts import consent_set
-from crm.services.messages import IngestResult, message_ingest
+from crm.services.language import in_customer_language
+from crm.services.messages import IngestResult, message_ingest, outbound_create
 
 from .email_threads import email_reference_record
 from .status import status_event_apply
@@ -74,7 +76,7 @@ def _inbound_apply(channel: Channel, event: InboundEvent) -> IngestResult:
     message = result.message
     email_reference_record(message=message, message_id_header=event.inbound.metadata.get("message_id", ""))
     if channel.kind in KEYWORD_KINDS and (status := sms_keyword(message.text)):
-        consent_set(
+        consent = consent_set(
             tenant=channel.tenant,
             contact=message.contact,
             channel_kind=channel.kind,
@@ -83,7 +85,36 @@ def _inbound_apply(channel: Channel, event: InboundEvent) -> IngestResult:
             source_message=message,
             at=message.occurred_at,
         )
+        if consent.source_message_id == message.pk:  # a change, not the same keyword again
+            _keyword_confirm(channel=channel, message=message, status=status)
     return result
+
+
+KEYWORD_CONFIRMATIONS = {
+    ConsentStatus.OPTED_OUT: gettext_lazy(
+        "You will no longer receive marketing messages from %(sender)s here. Reply START to subscribe again."
+    ),
+    ConsentStatus.OPTED_IN: gettext_lazy(
+        "You are subscribed again to messages from %(sender)s. Reply STOP to unsubscribe."
+    ),
+}
+
+
+def _keyword_confirm(*, channel: Channel, message: Message, status: str) -> None:
+    """Confirm an opt-out or opt-in keyword, in the customer's language, on its channel: a
+    transactional message outside any ticket (it is no agent's response)."""
+    tenant = channel.tenant
+    with in_customer_language(tenant=tenant, contact=message.contact):
+        text = str(KEYWORD_CONFIRMATIONS[status]) % {"sender": tenant.name}
+    outbound_create(
+        tenant=tenant,
+        contact=message.contact,
+        channel=channel,
+        text=text,
+        purpose=Purpose.TRANSACTIONAL,
+        at=message.occurred_at,
+        metadata={"keyword_confirmation": message.pk},
+    )
 
 
 @transaction.atomic

@@ -6,7 +6,7 @@ from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
 from rest_framework.response import Response
 
-from crm.models import ChannelKind, Mode, Role
+from crm.models import ChannelKind, Language, Mode, Role
 from crm.selectors.tenants import mode_history
 from crm.services.tenants import tenant_update
 
@@ -37,6 +37,7 @@ class TenantSerializer(serializers.Serializer):
     episode_gap_hours = serializers.IntegerField(min_value=1, max_value=24 * 365, required=False)
     timezone = serializers.CharField(required=False)
     default_region = serializers.RegexField(r"^[A-Z]{2}$", required=False)
+    language = serializers.ChoiceField(choices=Language.choices, required=False)
     quiet_hours = QuietHoursSerializer(allow_null=True, required=False)
     frequency_cap = FrequencyCapSerializer(allow_null=True, required=False)
     fallback_order = serializers.ListField(child=serializers.ChoiceField(choices=ChannelKind.choices), required=False)
@@ -69,6 +70,7 @@ class TenantSerializer(serializers.Serializer):
             "episode_gap_hours": tenant.episode_gap_hours,
             "timezone": tenant.timezone,
             "default_region": tenant.default_region,
+            "language": tenant.language,
             "quiet_hours": None
             if tenant.quiet_hours_start is None
             else {

@@ -4,7 +4,7 @@ from .channels import Channel, ChannelKind
 from .contacts import Consent, ConsentStatus, Contact, ContactMerge, Identity, IdentityKind
 from .events import Event
 from .messages import Direction, Message, MessageStatus, Purpose, ReplyIdempotencyKey
-from .tenants import ApiKey, Membership, Mode, ModeChange, Role, Tenant
+from .tenants import ApiKey, Language, Membership, Mode, ModeChange, Role, Tenant
 from .tickets import Ticket, TicketChannel, TicketLink, TicketStatus
 
 __all__ = [
@@ -20,6 +20,7 @@ __all__ = [
     "Event",
     "Identity",
     "IdentityKind",
+    "Language",
     "Membership",
     "Message",
     "MessageStatus",

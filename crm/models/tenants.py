@@ -27,6 +27,13 @@ def default_fallback_order() -> list[str]:
     return ["whatsapp", "sms", "email"]
 
 
+class Language(models.TextChoices):
+    """Languages of the texts the product sends to customers on its own (contract: ``language``)."""
+
+    FRENCH = "fr", _("French")
+    ENGLISH = "en", _("English")
+
+
 class Tenant(models.Model):
     slug = models.SlugField(_("slug"), max_length=64, unique=True)
     name = models.CharField(_("name"), max_length=200)
@@ -34,6 +41,8 @@ class Tenant(models.Model):
     episode_gap_hours = models.PositiveIntegerField(_("episode gap (hours)"), default=72)
     timezone = models.CharField(_("time zone"), max_length=64, default="Europe/Paris")
     default_region = models.CharField(_("default phone region"), max_length=2, default="FR")
+    #: surveys, STOP confirmations and ready-made journeys, unless a contact's ``language`` says otherwise
+    language = models.CharField(_("customers' language"), max_length=2, choices=Language.choices, default="fr")
     quiet_hours_start = models.TimeField(_("quiet hours start"), null=True, blank=True)
     quiet_hours_end = models.TimeField(_("quiet hours end"), null=True, blank=True)
     frequency_cap_max_sends = models.PositiveIntegerField(_("frequency cap: sends"), null=True, blank=True)
@@ -71,6 +80,9 @@ class ModeChange(models.Model):
         indexes = [models.Index(fields=["tenant", "changed_at"])]
         verbose_name = _("mode change")
         verbose_name_plural = _("mode changes")
+
+    def __str__(self) -> str:
+        return f"{self.get_mode_display()} · {self.changed_at:%Y-%m-%d %H:%M} · {self.changed_by}"
 
 
 class Membership(models.Model):

@@ -13,15 +13,19 @@ import re
 from datetime import datetime, timedelta
 
 from django.db import transaction
+from django.utils.translation import gettext_lazy
 
 from crm.models import Event, Message, Purpose, Tenant, Ticket, TicketStatus
 
 from .events import event_record
+from .language import in_customer_language
 from .messages import outbound_create, reply_channel_choose
 
 CSAT_EVENT = "csat.rating"
 SURVEY_WINDOW = timedelta(days=7)
-SURVEY_TEXT = "Your request is resolved. How satisfied are you, from 1 (not at all) to 5 (very)? Reply with a number."
+SURVEY_TEXT = gettext_lazy(
+    "Your request is resolved. How satisfied are you, from 1 (not at all) to 5 (very)? Reply with a number."
+)
 RATING = re.compile(r"^\s*([1-5])\s*(?:/\s*5|stars?|étoiles?|★+)?\s*[.!]?\s*$", re.IGNORECASE)
 
 
@@ -45,12 +49,17 @@ def survey_send(*, tenant: Tenant, ticket: Ticket, at: datetime) -> Message | No
         tenant=tenant,
         contact=ticket.contact,
         channel=channel,
-        text=SURVEY_TEXT,
+        text=_survey_text(tenant=tenant, contact=ticket.contact),
         purpose=Purpose.TRANSACTIONAL,
         ticket=ticket,
         at=at,
         metadata={"survey": ticket.pk},
     )
+
+
+def _survey_text(*, tenant: Tenant, contact) -> str:
+    with in_customer_language(tenant=tenant, contact=contact):
+        return str(SURVEY_TEXT)
 
 
 def survey_answered(*, tenant_id: int, contact_id: int, at: datetime) -> int | None:

@@ -1,12 +1,16 @@
 """Ready-made journeys for the product stories, installable per tenant.
 
 Each definition names channel *kinds*; installing binds them to the tenant's first enabled
-channel of each kind. Installing twice returns the journey already installed.
+channel of each kind, and writes its texts in the tenant's language (``Tenant.language``).
+Installing twice returns the journey already installed.
 """
 
 from __future__ import annotations
 
 from django.db import transaction
+from django.utils import translation
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
 
 from crm.errors import ApplicationError
 from crm.models import Channel, Tenant
@@ -18,7 +22,7 @@ DAY = 86400
 
 READY_MADE: dict[str, dict] = {
     "cart-abandonment": {
-        "name": "Cart abandonment: e-mail offer, then SMS reminder",
+        "name": _("Cart abandonment: e-mail offer, then SMS reminder"),
         "trigger_event": "cart.abandoned",
         "goal_event": "purchase",
         "steps": [
@@ -26,9 +30,12 @@ READY_MADE: dict[str, dict] = {
                 "type": "send",
                 "channel": "email",
                 "purpose": "marketing",
-                "subject": "{{ contact.name|default:'Hello' }}, your cart is waiting",
-                "template": "Your {{ event.product|default:'cart' }} is still waiting for you. "
-                "Use the code {{ offer.code }} for 10% off.",
+                "subject": _("{{ contact.name|default:'Hello' }}, your cart is waiting"),
+                "template": _(
+                    # xgettext:no-python-format
+                    "Your {{ event.product|default:'cart' }} is still waiting for you. "
+                    "Use the code {{ offer.code }} for 10% off."
+                ),
                 "offer": {"description": "10% off the abandoned cart", "valid_days": 7},
             },
             {"type": "wait", "seconds": 7200},
@@ -36,13 +43,15 @@ READY_MADE: dict[str, dict] = {
                 "type": "send",
                 "channel": "sms",
                 "purpose": "marketing",
-                "template": "{{ contact.name|default:'Hello' }}, your {{ event.product|default:'cart' }} is still "
-                "waiting. Reply STOP to opt out.",
+                "template": _(
+                    "{{ contact.name|default:'Hello' }}, your {{ event.product|default:'cart' }} is still "
+                    "waiting. Reply STOP to opt out."
+                ),
             },
         ],
     },
     "delivery-slot": {
-        "name": "Delivery slot: confirmation, reminder the day before, notice on the day",
+        "name": _("Delivery slot: confirmation, reminder the day before, notice on the day"),
         "trigger_event": "delivery.slot_booked",
         "goal_event": "",
         "steps": [
@@ -50,27 +59,27 @@ READY_MADE: dict[str, dict] = {
                 "type": "send",
                 "channel": "email",
                 "purpose": "transactional",
-                "subject": "Your delivery slot is confirmed",
-                "template": "Hello {{ contact.name }}, your delivery is booked for {{ event.slot_at }}.",
+                "subject": _("Your delivery slot is confirmed"),
+                "template": _("Hello {{ contact.name }}, your delivery is booked for {{ event.slot_at }}."),
             },
             {"type": "wait", "until": "slot_at", "offset_seconds": -DAY, "at_time": "07:00"},
             {
                 "type": "send",
                 "channel": "sms",
                 "purpose": "transactional",
-                "template": "Reminder: your delivery is tomorrow ({{ event.slot_at }}).",
+                "template": _("Reminder: your delivery is tomorrow ({{ event.slot_at }})."),
             },
             {"type": "wait", "until": "slot_at", "offset_seconds": 0, "at_time": "09:00"},
             {
                 "type": "send",
                 "channel": "whatsapp",
                 "purpose": "transactional",
-                "template": "Your delivery arrives today. Follow it here: {{ event.tracking_url }}",
+                "template": _("Your delivery arrives today. Follow it here: {{ event.tracking_url }}"),
             },
         ],
     },
     "click-and-collect": {
-        "name": "Click and collect: reserved, ready, reminder to collect",
+        "name": _("Click and collect: reserved, ready, reminder to collect"),
         "trigger_event": "order.reserved",
         "goal_event": "order.collected",
         "steps": [
@@ -78,9 +87,11 @@ READY_MADE: dict[str, dict] = {
                 "type": "send",
                 "channel": "email",
                 "purpose": "transactional",
-                "subject": "Order {{ event.order }} reserved",
-                "template": "Hello {{ contact.name }}, your order {{ event.order }} is reserved. "
-                "Pay on your mobile and we will tell you when it is ready.",
+                "subject": _("Order {{ event.order }} reserved"),
+                "template": _(
+                    "Hello {{ contact.name }}, your order {{ event.order }} is reserved. "
+                    "Pay on your mobile and we will tell you when it is ready."
+                ),
             },
             {"type": "wait_for", "event": "order.ready", "timeout_seconds": 2 * DAY},
             {"type": "branch", "if_event": "order.ready", "then": 3, "else": 5},
@@ -88,19 +99,19 @@ READY_MADE: dict[str, dict] = {
                 "type": "send",
                 "channel": "sms",
                 "purpose": "transactional",
-                "template": "Your order {{ event.order }} is ready to collect in store.",
+                "template": _("Your order {{ event.order }} is ready to collect in store."),
             },
             {"type": "wait", "seconds": DAY},
             {
                 "type": "send",
                 "channel": "whatsapp",
                 "purpose": "transactional",
-                "template": "Your order {{ event.order }} is waiting for you in store.",
+                "template": _("Your order {{ event.order }} is waiting for you in store."),
             },
         ],
     },
     "product-viewed-offer": {
-        "name": "Product viewed on the web: personalised offer by e-mail",
+        "name": _("Product viewed on the web: personalised offer by e-mail"),
         "trigger_event": "product.viewed",
         "goal_event": "purchase",
         "steps": [
@@ -110,14 +121,26 @@ READY_MADE: dict[str, dict] = {
                 "channel": "email",
                 "purpose": "marketing",
                 "requires_event": True,
-                "subject": "{{ event.product }}: an offer for you",
-                "template": "Hello {{ contact.name }}, still thinking about {{ event.product }}? "
-                "Use the code {{ offer.code }} for 10% off.",
+                "subject": _("{{ event.product }}: an offer for you"),
+                "template": _(
+                    # xgettext:no-python-format
+                    "Hello {{ contact.name }}, still thinking about {{ event.product }}? "
+                    "Use the code {{ offer.code }} for 10% off."
+                ),
                 "offer": {"description": "10% off the product viewed", "valid_days": 7},
             },
         ],
     },
 }
+
+
+def _texts(value):
+    """``value`` with its translatable texts rendered in the active language."""
+    if isinstance(value, dict):
+        return {k: _texts(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_texts(v) for v in value]
+    return str(value) if isinstance(value, Promise) else value
 
 
 def _bind(tenant: Tenant, steps: list[dict]) -> list[dict]:
@@ -143,7 +166,8 @@ def journey_install(*, tenant: Tenant, slug: str) -> tuple[Journey, bool]:
     existing = Journey.objects.filter(tenant=tenant, slug=slug).first()
     if existing is not None:
         return existing, False
-    spec = READY_MADE[slug]
+    with translation.override(tenant.language):  # the texts customers get, in the tenant's language
+        spec = _texts(READY_MADE[slug])
     journey = journey_create(
         tenant=tenant,
         name=spec["name"],

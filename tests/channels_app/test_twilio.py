@@ -125,7 +125,32 @@ def test_opt_out_keywords_record_consent_with_source_message(client, sms, word):
     assert twilio_post(client, sms, data).status_code == 200
     consent = Consent.objects.get()
     assert (consent.channel_kind, consent.status, consent.source) == ("sms", "opted_out", "keyword")
-    assert consent.source_message == Message.objects.get()
+    assert consent.source_message == Message.objects.get(direction="inbound")
+
+
+@pytest.mark.parametrize(
+    ("tenant_language", "contact_language", "expected"),
+    [
+        ("fr", None, "Vous ne recevrez plus"),
+        ("en", None, "You will no longer receive"),
+        ("fr", "en", "You will no longer receive"),
+        ("en", "fr", "Vous ne recevrez plus"),
+    ],
+)
+def test_opt_out_is_confirmed_once_in_the_customers_language(client, sms, tenant_language, contact_language, expected):
+    sms.tenant.language = tenant_language
+    sms.tenant.save()
+    data = payload("twilio/inbound_sms.json")
+    twilio_post(client, sms, {**data, "Body": "hello"})
+    contact = Message.objects.get().contact
+    if contact_language:
+        contact.attributes = {"language": contact_language}
+        contact.save()
+    twilio_post(client, sms, {**data, "Body": "STOP", "MessageSid": "SM2"})
+    twilio_post(client, sms, {**data, "Body": "STOP", "MessageSid": "SM3"})  # the same again: no second one
+    confirmation = Message.objects.get(direction="outbound")
+    assert confirmation.text.startswith(expected) and sms.tenant.name in confirmation.text
+    assert (confirmation.purpose, confirmation.ticket_id, confirmation.channel) == ("transactional", None, sms)
 
 
 def test_keyword_inside_a_sentence_changes_nothing_and_start_resubscribes(client, sms):

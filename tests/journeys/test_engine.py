@@ -72,7 +72,7 @@ def test_product_viewed_on_the_web_personalises_an_email_only_if_the_email_can_s
     run = StepRun.objects.get(journey=journey, step_type="send")
     assert (run.outcome, run.reason) == outcome
     if mode == "omnichannel":
-        assert Message.objects.get().subject == "Trail runner 2: an offer for you"
+        assert Message.objects.get().subject == "Trail runner 2 : une offre pour vous"  # the tenant speaks French
 
 
 def _due_enrollments(tenant, channels, count, *, history=0):
@@ -213,3 +213,15 @@ def test_a_tick_with_a_spent_budget_stops_between_batches(tenant, channels):
     assert (first.batches, first.sent) == (1, 20)
     rest = journeys_tick(until=T0, batch_size=10)
     assert (rest.batches, rest.sent) == (2, 40)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("language", "name"), [("fr", "Panier abandonné"), ("en", "Cart abandonment")])
+def test_ready_made_journeys_are_written_in_the_tenants_language(tenant, channels, language, name):
+    from journeys.services.ready_made import journey_install
+
+    tenant.language = language
+    tenant.save()
+    journey, _ = journey_install(tenant=tenant, slug="cart-abandonment")
+    assert journey.name.startswith(name)
+    assert ("Répondez STOP" in journey.steps[2]["template"]) == (language == "fr")

@@ -79,3 +79,18 @@ def test_a_rating_after_the_survey_window_is_not_captured(tenant, channels):
     survey_send(tenant=tenant, ticket=t, at=at(2))
     late = inbound(tenant, c, channels["email"], at(2 + 24 * 8), None, text="3")
     assert survey_reply_capture(message=late) is None
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("tenant_language", "contact_language", "start"),
+    [("fr", "", "Votre demande"), ("en", "", "Your request"), ("fr", "en", "Your request")],
+)
+def test_the_survey_speaks_the_customers_language(tenant, channels, tenant_language, contact_language, start):
+    tenant.language = tenant_language
+    tenant.save()
+    c, t = _resolved_ticket(tenant, channels)
+    c.attributes = {"language": contact_language} if contact_language else {}
+    c.save()
+    t.contact = c
+    assert survey_send(tenant=tenant, ticket=t, at=at(2)).text.startswith(start)
