@@ -3,7 +3,7 @@
 from django.urls import path
 
 from crm.views.access import TenantSwitchView
-from crm.views.contacts import ContactListView, ContactView
+from crm.views.contacts import ContactEraseView, ContactListView, ContactMergeView, ContactView
 from crm.views.inbox import InboxView, TicketAssignView, TicketStatusView, TicketView
 
 urlpatterns = [
@@ -13,5 +13,7 @@ urlpatterns = [
     path("dashboard/tickets/<int:pk>/assign/", TicketAssignView.as_view(), name="ticket-assign"),
     path("dashboard/contacts/", ContactListView.as_view(), name="contacts"),
     path("dashboard/contacts/<int:pk>/", ContactView.as_view(), name="contact"),
+    path("dashboard/contacts/<int:pk>/merge/", ContactMergeView.as_view(), name="contact-merge"),
+    path("dashboard/contacts/<int:pk>/erase/", ContactEraseView.as_view(), name="contact-erase"),
     path("dashboard/tenant/", TenantSwitchView.as_view(), name="tenant-switch"),
 ]

@@ -29,6 +29,12 @@ outbound_queued = Signal()
 event_recorded = Signal()
 
 
+#: sent when a customer 360 page is rendered (a read, no transaction): ``sender=Contact,
+#: tenant=, contact=``. A receiver returns a ``ContactPanel`` (crm.views.panels) of what its app
+#: knows about the customer (journeys: offers, journeys and their state), or None.
+contact_panels = Signal()
+
+
 def collected(responses: list[tuple[object, object]]) -> list:
     """The non-empty answers of ``Signal.send``, in receiver order."""
     return [answer for _receiver, answer in responses if answer]

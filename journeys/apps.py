@@ -8,8 +8,10 @@ class JourneysConfig(AppConfig):
 
     def ready(self) -> None:
         from crm.models import Contact, Event
-        from crm.signals import contact_erasing, contact_merging, event_recorded
+        from crm.signals import contact_erasing, contact_merging, contact_panels, event_recorded
+        from crm.views.panels import ContactPanel
 
+        from .selectors import contact_journey_rows
         from .services.enrollments import (
             enrollments_contact_erase,
             enrollments_merge_prepare,
@@ -27,6 +29,11 @@ class JourneysConfig(AppConfig):
         def erase_journey_rows(sender, *, tenant, contact, at, **kwargs):
             enrollments_contact_erase(tenant=tenant, contact=contact, at=at)
 
+        def journeys_panel(sender, *, tenant, contact, **kwargs):
+            enrollments, offers = contact_journey_rows(tenant=tenant, contact_id=contact.pk)
+            return ContactPanel("journeys/contact_panel.html", {"enrollments": enrollments, "offers": offers}, order=20)
+
+        contact_panels.connect(journeys_panel, sender=Contact, dispatch_uid="journeys.panel", weak=False)
         contact_merging.connect(merge_journey_rows, sender=Contact, dispatch_uid="journeys.merge", weak=False)
         contact_erasing.connect(erase_journey_rows, sender=Contact, dispatch_uid="journeys.erase", weak=False)
         event_recorded.connect(apply_event, sender=Event, dispatch_uid="journeys.event", weak=False)

@@ -72,3 +72,18 @@ def journey_stats(*, tenant: Tenant, journey: Journey) -> dict:
         elif row["outcome"] == StepOutcome.SUPPRESSED:
             suppressed[row["reason"]] += row["n"]
     return {**stats, "sent": dict(sent), "suppressed": dict(suppressed), "steps": _funnel(journey, rows)}
+
+
+def contact_journey_rows(*, tenant: Tenant, contact_id: int, limit: int = 20) -> tuple[list[Enrollment], list[Offer]]:
+    """A customer's journeys (newest first, with the journey) and offers, for the customer 360."""
+    enrollments = list(
+        Enrollment.objects.filter(tenant=tenant, contact_id=contact_id)
+        .select_related("journey")
+        .order_by("-enrolled_at", "-pk")[:limit]
+    )
+    offers = list(
+        Offer.objects.filter(tenant=tenant, contact_id=contact_id)
+        .select_related("issued_channel")
+        .order_by("-issued_at", "-pk")[:limit]
+    )
+    return enrollments, offers

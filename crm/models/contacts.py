@@ -27,7 +27,14 @@ class Contact(TenantOwned):
         verbose_name_plural = _("contacts")
 
     def __str__(self) -> str:
-        return self.name or f"#{self.pk}"
+        """The name, else the first address when identities are at hand (prefetched), else a
+        numbered label: never a bare ``#12``."""
+        if self.name:
+            return self.name
+        cached = getattr(self, "_prefetched_objects_cache", {}).get("identities")
+        if cached:
+            return cached[0].address
+        return _("Customer #%(pk)s") % {"pk": self.pk}
 
 
 class Identity(TenantOwned):

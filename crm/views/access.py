@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.views import View
 
 from crm.errors import NotFoundError
-from crm.models import Tenant
+from crm.models import Membership, Role, Tenant
 
 SESSION_KEY = "dashboard_tenant_id"
 
@@ -53,7 +53,28 @@ class DashboardView(LoginRequiredMixin, View):
             with timezone.override(tenant_timezone(self.tenant)):  # dates in the tenant's local time
                 return super().dispatch(request, *args, **kwargs)
         except NotFoundError as exc:
+            if request.method == "GET" and (owner := self._other_tenant_of(kwargs)) is not None:
+                request.session[SESSION_KEY] = owner.pk  # a link to another of the user's tenants
+                return redirect(request.get_full_path())
             raise Http404(exc.message) from None
+
+    #: the model of the object in the URL (``pk``), for a link to another of the user's tenants
+    owned_model = None
+
+    def _other_tenant_of(self, kwargs: dict) -> Tenant | None:
+        """The user's other tenant owning the page's object, if one does (else ``None``)."""
+        if self.owned_model is None or "pk" not in kwargs:
+            return None
+        owner_id = self.owned_model.objects.filter(pk=kwargs["pk"]).values_list("tenant_id", flat=True).first()
+        return next((t for t in self.tenants if t.pk == owner_id and t.pk != self.tenant.pk), None)
+
+    def role_rank(self) -> int:
+        """The user's role in the current tenant, as ``Role.rank`` (a superuser ranks as admin)."""
+        if self.request.user.is_superuser:
+            return Role.rank(Role.ADMIN)
+        role = Membership.objects.filter(tenant=self.tenant, user=self.request.user).values_list("role", flat=True)
+        found = role.first()
+        return -1 if found is None else Role.rank(found)
 
     def render(self, template: str, context: dict, status: int = 200) -> HttpResponse:
         base = {"tenant": self.tenant, "tenants": self.tenants, "nav": self.nav}

@@ -48,8 +48,15 @@ class ReplyForm(forms.Form):
         label=_("Channel"), queryset=Channel.objects.none(), required=False, empty_label=_("Default (policy)")
     )
 
-    def __init__(self, *args, tenant: Tenant, allowed: list[Channel], **kwargs):
+    def __init__(self, *args, tenant: Tenant, allowed: list[Channel], default: Channel | None = None, **kwargs):
         super().__init__(*args, **kwargs)
         field = self.fields["channel"]
-        field.queryset = Channel.objects.filter(tenant=tenant)
-        field.choices = [("", field.empty_label)] + [(c.pk, f"{c.name} ({c.get_kind_display()})") for c in allowed]
+        field.queryset = Channel.objects.filter(tenant=tenant)  # the policy decides on submit
+        label = field.empty_label
+        if default is not None:  # say which channel the policy will use
+            label = _("Default: %(channel)s") % {"channel": _channel_label(default)}
+        field.choices = [("", label)] + [(c.pk, _channel_label(c)) for c in allowed]
+
+
+def _channel_label(channel: Channel) -> str:
+    return f"{channel.name} ({channel.get_kind_display()})"

@@ -7,15 +7,24 @@ from django.shortcuts import redirect
 from django.utils.translation import gettext as _
 
 from crm.errors import ApplicationError
-from crm.models import TicketStatus
+from crm.models import Ticket, TicketStatus
 from crm.selectors.contacts import contact_get
 from crm.selectors.tickets import ticket_context, ticket_get
-from crm.services.messages import ticket_reply
+from crm.services.messages import reply_channel_choose, ticket_reply
 from crm.services.tickets import ticket_update
 
 from .access import DashboardView
 from .forms import InboxFilterForm, ReplyForm
-from .reads import POLICY_NOTES, contact_mode, context_items, inbox_page, is_member, reply_channels, tenant_channels
+from .reads import (
+    POLICY_NOTES,
+    contact_mode,
+    context_items,
+    inbox_page,
+    is_member,
+    reply_channels,
+    tenant_channels,
+    visible_identities,
+)
 
 
 class InboxView(DashboardView):
@@ -35,16 +44,23 @@ class TicketView(DashboardView):
     """GET: the ticket and what the agent may see; POST: a reply through ``ticket_reply``."""
 
     nav = "inbox"
+    owned_model = Ticket
 
     def get(self, request, pk):
         ticket = ticket_get(tenant=self.tenant, pk=pk)
-        return self._page(
-            ticket, ReplyForm(tenant=self.tenant, allowed=reply_channels(tenant=self.tenant, ticket=ticket))
-        )
+        return self._page(ticket, self._form(ticket))
+
+    def _form(self, ticket, data=None) -> ReplyForm:
+        allowed = reply_channels(tenant=self.tenant, ticket=ticket)
+        try:
+            default = reply_channel_choose(tenant=self.tenant, ticket=ticket)
+        except ApplicationError:
+            default = None
+        return ReplyForm(data, tenant=self.tenant, allowed=allowed, default=default)
 
     def post(self, request, pk):
         ticket = ticket_get(tenant=self.tenant, pk=pk)
-        form = ReplyForm(request.POST, tenant=self.tenant, allowed=reply_channels(tenant=self.tenant, ticket=ticket))
+        form = self._form(ticket, request.POST)
         if not form.is_valid():
             return self._page(ticket, form, status=400)
         try:
@@ -69,6 +85,7 @@ class TicketView(DashboardView):
             {
                 "ticket": ticket,
                 "contact": contact,
+                "identities": visible_identities(contact=contact, mode=context.mode, channel=ticket.channel),
                 "items": context_items(context),
                 "context": context,
                 "policy_note": POLICY_NOTES.get(context.mode, ""),
