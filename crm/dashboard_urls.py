@@ -5,6 +5,14 @@ from django.urls import path
 from crm.views.access import TenantSwitchView
 from crm.views.contacts import ContactEraseView, ContactListView, ContactMergeView, ContactView
 from crm.views.inbox import InboxView, TicketAssignView, TicketStatusView, TicketView
+from crm.views.settings import (
+    ApiKeyCreateView,
+    ApiKeyRevokeView,
+    ChannelEditView,
+    ChannelToggleView,
+    ModeSwitchView,
+    SettingsView,
+)
 
 urlpatterns = [
     path("dashboard/", InboxView.as_view(), name="inbox"),
@@ -16,4 +24,11 @@ urlpatterns = [
     path("dashboard/contacts/<int:pk>/merge/", ContactMergeView.as_view(), name="contact-merge"),
     path("dashboard/contacts/<int:pk>/erase/", ContactEraseView.as_view(), name="contact-erase"),
     path("dashboard/tenant/", TenantSwitchView.as_view(), name="tenant-switch"),
+    path("dashboard/settings/", SettingsView.as_view(), name="settings"),
+    path("dashboard/settings/mode/", ModeSwitchView.as_view(), name="settings-mode"),
+    path("dashboard/settings/channels/new/", ChannelEditView.as_view(), name="settings-channel-new"),
+    path("dashboard/settings/channels/<int:pk>/", ChannelEditView.as_view(), name="settings-channel"),
+    path("dashboard/settings/channels/<int:pk>/toggle/", ChannelToggleView.as_view(), name="settings-channel-toggle"),
+    path("dashboard/settings/api-keys/", ApiKeyCreateView.as_view(), name="settings-key-create"),
+    path("dashboard/settings/api-keys/<int:pk>/revoke/", ApiKeyRevokeView.as_view(), name="settings-key-revoke"),
 ]

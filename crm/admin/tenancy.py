@@ -38,6 +38,7 @@ from .scoping import (
     TenantScopedAdmin,
     TenantScopedForm,
     actor,
+    staff_role_rank,
 )
 
 
@@ -51,7 +52,7 @@ class ModeChangeInline(ReadOnlyMixin, ScopedInline):
 class TenantAdmin(TenantScopedAdmin):
     tenant_lookup = "pk"
     form = forms.ModelForm
-    roles = {"view": Role.AGENT, "change": Role.ADMIN}
+    roles = {"view": Role.AGENT, "change": Role.MANAGER}  # as the API: PATCH /tenant/ is a manager's
     list_display = ["slug", "name", "mode", "experiment_holdout_percent", "created_at"]
     list_filter = ["mode"]
     search_fields = ["slug", "name"]
@@ -99,12 +100,21 @@ class ApiKeyForm(TenantScopedForm):
         model = ApiKey
         fields = ["tenant", "role", "label"]
 
+    user = None  # the staff member creating the key (set by ApiKeyAdmin.get_form)
+
+    def clean(self):
+        data = super().clean()
+        tenant_id, role = self.form_tenant_id(), data.get("role")
+        if tenant_id is not None and role and Role.rank(role) > staff_role_rank(self.user, tenant_id):
+            self.add_error("role", _("A key cannot have a role above your own in this tenant."))
+        return data
+
 
 @admin.register(ApiKey)
 class ApiKeyAdmin(TenantScopedAdmin):
     """Keys are created here (the raw key is shown once) and revoked; only the hash is stored."""
 
-    roles = {"view": Role.ADMIN, "add": Role.ADMIN, "change": Role.ADMIN}
+    roles = {"view": Role.MANAGER, "add": Role.MANAGER, "change": Role.MANAGER}
     form = ApiKeyForm
     list_display = ["prefix", "label", "role", "tenant", "created_at", "revoked_at"]
     list_filter = ["role", ("revoked_at", admin.EmptyFieldListFilter)]
@@ -112,6 +122,10 @@ class ApiKeyAdmin(TenantScopedAdmin):
     search_fields = ["prefix", "label"]
     readonly_fields = ["prefix", "created_at", "revoked_at"]
     actions = ["revoke"]
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change=change, **kwargs)
+        return type(form.__name__, (form,), {"user": request.user})
 
     def save_model(self, request, obj, form, change):
         if change:

@@ -5,13 +5,14 @@ from __future__ import annotations
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django.contrib.auth.mixins import LoginRequiredMixin
+from django.db.models import F
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views import View
 
 from crm.errors import NotFoundError
-from crm.models import Membership, Role, Tenant
+from crm.models import Role, Tenant
 
 SESSION_KEY = "dashboard_tenant_id"
 
@@ -19,7 +20,10 @@ SESSION_KEY = "dashboard_tenant_id"
 def staff_tenants(user) -> list[Tenant]:
     """Tenants the user may open: those of their memberships (every tenant for a superuser)."""
     qs = Tenant.objects.order_by("name", "pk")
-    return list(qs if user.is_superuser else qs.filter(memberships__user=user).distinct())
+    if user.is_superuser:
+        return list(qs)
+    # the user's role there comes with each tenant (one membership per user and tenant)
+    return list(qs.filter(memberships__user=user).annotate(staff_role=F("memberships__role")))
 
 
 def current_tenant(request: HttpRequest, tenants: list[Tenant]) -> Tenant:
@@ -72,12 +76,16 @@ class DashboardView(LoginRequiredMixin, View):
         """The user's role in the current tenant, as ``Role.rank`` (a superuser ranks as admin)."""
         if self.request.user.is_superuser:
             return Role.rank(Role.ADMIN)
-        role = Membership.objects.filter(tenant=self.tenant, user=self.request.user).values_list("role", flat=True)
-        found = role.first()
+        found = getattr(self.tenant, "staff_role", None)
         return -1 if found is None else Role.rank(found)
 
     def render(self, template: str, context: dict, status: int = 200) -> HttpResponse:
-        base = {"tenant": self.tenant, "tenants": self.tenants, "nav": self.nav}
+        base = {
+            "tenant": self.tenant,
+            "tenants": self.tenants,
+            "nav": self.nav,
+            "can_manage": self.role_rank() >= Role.rank(Role.MANAGER),
+        }
         return render(self.request, template, {**base, **context}, status=status)
 
 
