@@ -55,6 +55,9 @@ class TicketAdmin(TenantScopedAdmin):
     list_filter = ["status", "mode", "channel__kind", "priority"]
     list_select_related = ["contact", "channel"]
     search_fields = ["subject", "contact__name", "contact__identities__address"]
+
+    class Media:
+        css = {"all": ["crm/admin.css"]}  # the subject gets room, the short columns stay on one line
     fields = [
         "contact",
         "channel",
