@@ -7,6 +7,7 @@ from django.views.generic import RedirectView
 from crm.dashboard_urls import urlpatterns as crm_pages
 from insights.views.comparison import ComparisonView
 from insights.views.journeys import JourneyListView
+from journeys.views import JourneyView
 
 app_name = "dashboard"
 
@@ -14,5 +15,6 @@ urlpatterns = [
     path("", RedirectView.as_view(pattern_name="dashboard:inbox"), name="home"),
     *crm_pages,
     path("dashboard/journeys/", JourneyListView.as_view(), name="journeys"),
+    path("dashboard/journeys/<int:pk>/", JourneyView.as_view(), name="journey"),
     path("dashboard/comparison/", ComparisonView.as_view(), name="comparison"),
 ]

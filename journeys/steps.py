@@ -110,6 +110,15 @@ def _event_name(step: dict, key: str, index: int) -> None:
         raise _error(index, f"{key!r} must be an event name (1 to 100 characters).")
 
 
+def _step_template_compile(source: str, index: int, key: str) -> None:
+    try:
+        template_compile(source, field="steps")
+    except ApplicationError as exc:
+        raise _error(
+            index, f"{key!r} does not compile: {exc.message.removeprefix('The template does not compile: ')}"
+        ) from None
+
+
 def _validate_send(step: dict, index: int, channels: dict[int, Channel]) -> None:
     channel = _channel(step, index, channels, required=True)
     if step.get("purpose") not in SEND_PURPOSES:
@@ -117,11 +126,11 @@ def _validate_send(step: dict, index: int, channels: dict[int, Channel]) -> None
     template = step.get("template")
     if not isinstance(template, str) or not template.strip():
         raise _error(index, "'template' is required.")
-    template_compile(template, field="steps")
+    _step_template_compile(template, index, "template")
     subject = step.get("subject", "")
     if not isinstance(subject, str):
         raise _error(index, "'subject' must be a string.")
-    template_compile(subject, field="steps")
+    _step_template_compile(subject, index, "subject")
     if channel.kind in (ChannelKind.SMS, ChannelKind.RCS) and "{" not in template:
         if sms_segments(template) > MAX_SMS_SEGMENTS:
             raise _error(index, f"the SMS text is longer than {MAX_SMS_SEGMENTS} segments.")

@@ -58,6 +58,7 @@ class TicketAdmin(TenantScopedAdmin):
 
     class Media:
         css = {"all": ["crm/admin.css"]}  # the subject gets room, the short columns stay on one line
+
     fields = [
         "contact",
         "channel",
