@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import partial
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django.contrib.auth.mixins import LoginRequiredMixin
@@ -12,6 +13,7 @@ from django.views import View
 
 from crm.errors import NotFoundError
 from crm.models import Tenant
+from crm.selectors.notes import mentions_unread_count
 
 SESSION_KEY = "dashboard_tenant_id"
 
@@ -57,6 +59,8 @@ class DashboardView(LoginRequiredMixin, View):
 
     def render(self, template: str, context: dict, status: int = 200) -> HttpResponse:
         base = {"tenant": self.tenant, "tenants": self.tenants, "nav": self.nav}
+        # called only by a template that shows it (the top bar's mentions link)
+        base["mentions_unread"] = partial(mentions_unread_count, tenant=self.tenant, user=self.request.user)
         return render(self.request, template, {**base, **context}, status=status)
 
 
