@@ -72,6 +72,7 @@ class AgentConsumer(AsyncJsonWebsocketConsumer):
         self.watching = ticket_group(self.tenant_id, ticket_id)
         self.watched_ticket = ticket_id
         await self.channel_layer.group_add(self.watching, self.channel_name)
+        await self.send_json({"type": "watching", "ticket": ticket_id})
         await self._presence("viewing")
 
     def _ticket_exists(self, ticket_id: int) -> bool:
