@@ -33,7 +33,8 @@ def team(tenant, make_staff, channels):
     from crm.services.contacts import contact_create
 
     contact_create(tenant=tenant, name="Alice Martin", identities=[{"kind": "email", "address": "alice@example.com"}])
-    ann, cat = make_staff(tenant, "ann"), make_staff(tenant, "cat")
+    ann = make_staff(tenant, "ann")
+    make_staff(tenant, "cat")
     get_user_model().objects.filter(pk=ann.pk).update(first_name="Ann", last_name="Lee")
     _, agent_key = api_key_create(tenant=tenant, role="agent", label="Support bot")
     _, manager_key = api_key_create(tenant=tenant, role="manager", label="setup")
