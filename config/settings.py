@@ -157,7 +157,12 @@ CHANNEL_LAYERS = {
     "default": (
         {
             "BACKEND": "channels_redis.core.RedisChannelLayer",
-            "CONFIG": {"hosts": [CHANNEL_LAYER_URL], "expiry": 30, "capacity": 500},
+            # redis-py's default 5 s socket timeout would cut channels-redis's 5 s blocking reads
+            "CONFIG": {
+                "hosts": [{"address": CHANNEL_LAYER_URL, "socket_timeout": 15, "socket_connect_timeout": 2}],
+                "expiry": 30,
+                "capacity": 500,
+            },
         }
         if CHANNEL_LAYER_URL
         else {"BACKEND": "channels.layers.InMemoryChannelLayer"}
