@@ -6,7 +6,7 @@ import pytest
 from channels.testing import WebsocketCommunicator
 from django.test import Client
 
-from tests.dashboards.conftest import make_staff  # noqa: F401 (a fixture)
+from tests.dashboards.conftest import conversation, make_staff, other_tenant, staff, staff_client  # noqa: F401 (fixtures)
 
 
 @pytest.fixture(autouse=True)
