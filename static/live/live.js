@@ -50,6 +50,7 @@
           }
         }
         document.dispatchEvent(new CustomEvent("live:refreshed"));
+        if (again) await new Promise((resolve) => setTimeout(resolve, 250)); // a busy tenant: 4 reads a second at most
       } while (again);
     })();
     try {

@@ -134,6 +134,23 @@ def test_two_agents_work_live_on_the_same_ticket(team):
         # Ann resolves it (e): Cat's page follows.
         ann.keyboard.press("e")
         cat.wait_for_selector("#ticket-status:has-text('Resolved')")
+
+        # Back in the inbox (u), Cat resolves the next ticket from the list (j, e).
+        second = api_post(
+            base,
+            team["agent_key"],
+            "messages/inbound/",
+            {"channel": team["channel"], "from": "bob@example.com", "text": "Invoice?", "subject": "Invoice"},
+        )["ticket"]
+        cat.keyboard.press("u")
+        cat.wait_for_url("**/dashboard/")
+        row = f"#inbox-list tr[data-ticket='{second}']"
+        cat.wait_for_selector(row)
+        cat.keyboard.press("j")
+        cat.keyboard.press("e")
+        cat.wait_for_selector(row, state="detached")
+        ann.goto(f"{base}/dashboard/")
+        assert ann.locator(row).count() == 0
         browser.close()
     assert errors == []
     reply = Message.objects.get(ticket_id=ticket, direction="outbound", purpose="conversation")
