@@ -26,7 +26,7 @@ install: $(VENV)/.installed
 demo: export DEBUG ?= true
 demo: install
 	$(PY) manage.py demo
-	$(PY) manage.py runserver $(HOST):$(PORT)
+	$(VENV)/bin/uvicorn config.asgi:application --host $(HOST) --port $(PORT) --ws websockets-sansio
 
 #: run the test suite (SQLite and eager Celery by default; DATABASE_URL / CELERY_BROKER_URL to change)
 test: install

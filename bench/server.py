@@ -39,6 +39,7 @@ class ServerConfig:
     workers: int = 3
     worker_class: str = "sync"
     threads: int = 1
+    application: str = "config.wsgi:application"  # config.asgi:application with an ASGI worker class
 
     def environment(self) -> dict[str, str]:
         """The server's environment: production settings plus the floor, no request throttling
@@ -111,7 +112,7 @@ def gunicorn(config: ServerConfig):
         sys.executable,
         "-m",
         "gunicorn",
-        "config.wsgi:application",
+        config.application,
         "--bind",
         f"127.0.0.1:{port}",
         "--workers",

@@ -99,6 +99,8 @@ INSTALLED_APPS = [
     "journeys",
     "simulator",
     "insights",
+    "channels",
+    "live",
 ]
 
 MIDDLEWARE = [
@@ -145,6 +147,27 @@ AXES_CLIENT_IP_CALLABLE = "crm.api.auth.client_address"
 
 ROOT_URLCONF = "config.urls"
 WSGI_APPLICATION = "config.wsgi.application"
+ASGI_APPLICATION = "config.asgi.application"
+
+# Live updates (live/, Django Channels): the channel layer carries the events of every process
+# (web, workers) to the agents' sockets. Production sets CHANNEL_LAYER_URL to Redis; without it
+# the in-memory layer serves the embedded default, a single process (``make demo``).
+CHANNEL_LAYER_URL = env.str("CHANNEL_LAYER_URL", default="")
+CHANNEL_LAYERS = {
+    "default": (
+        {
+            "BACKEND": "channels_redis.core.RedisChannelLayer",
+            # redis-py's default 5 s socket timeout would cut channels-redis's 5 s blocking reads
+            "CONFIG": {
+                "hosts": [{"address": CHANNEL_LAYER_URL, "socket_timeout": 15, "socket_connect_timeout": 2}],
+                "expiry": 30,
+                "capacity": 500,
+            },
+        }
+        if CHANNEL_LAYER_URL
+        else {"BACKEND": "channels.layers.InMemoryChannelLayer"}
+    )
+}
 
 TEMPLATES = [
     {

@@ -5,6 +5,7 @@ from django.urls import path
 from crm.views.access import TenantSwitchView
 from crm.views.contacts import ContactEraseView, ContactListView, ContactMergeView, ContactView
 from crm.views.inbox import InboxView, TicketAssignView, TicketStatusView, TicketView
+from crm.views.notes import CannedSuggestView, MentionsView, TicketNoteView
 from crm.views.settings import (
     ApiKeyCreateView,
     ApiKeyRevokeView,
@@ -19,6 +20,9 @@ urlpatterns = [
     path("dashboard/tickets/<int:pk>/", TicketView.as_view(), name="ticket"),
     path("dashboard/tickets/<int:pk>/status/", TicketStatusView.as_view(), name="ticket-status"),
     path("dashboard/tickets/<int:pk>/assign/", TicketAssignView.as_view(), name="ticket-assign"),
+    path("dashboard/tickets/<int:pk>/notes/", TicketNoteView.as_view(), name="ticket-notes"),
+    path("dashboard/tickets/<int:pk>/canned/", CannedSuggestView.as_view(), name="ticket-canned"),
+    path("dashboard/mentions/", MentionsView.as_view(), name="mentions"),
     path("dashboard/contacts/", ContactListView.as_view(), name="contacts"),
     path("dashboard/contacts/<int:pk>/", ContactView.as_view(), name="contact"),
     path("dashboard/contacts/<int:pk>/merge/", ContactMergeView.as_view(), name="contact-merge"),

@@ -28,6 +28,21 @@ outbound_queued = Signal()
 #: and returns the ids of the journeys the contact entered.
 event_recorded = Signal()
 
+#: sent when an inbound message has been stored (not for a redelivery), in the transaction that
+#: stored it where there is one: ``sender=Message, message=``. live publishes it on commit.
+message_stored = Signal()
+
+#: sent when an outbound message's delivery status changed (sent, delivered, read, failed):
+#: ``sender=Message, message=`` (its ``status`` the new one). live publishes it on commit.
+message_status_changed = Signal()
+
+#: sent when a ticket's status, assignee or priority was saved: ``sender=Ticket, ticket=``.
+ticket_changed = Signal()
+
+#: sent when an internal note was added to a ticket: ``sender=TicketNote, note=, mentioned=``
+#: (the user ids it mentions). live tells the ticket's viewers and the mentioned agents.
+note_added = Signal()
+
 
 #: sent when a customer 360 page is rendered (a read, no transaction): ``sender=Contact,
 #: tenant=, contact=``. A receiver returns a ``ContactPanel`` (crm.views.panels) of what its app

@@ -30,6 +30,7 @@ from channels_app.adapters.registry import registry
 from channels_app.errors import OutsideWindowError, PermanentProviderError, TransientProviderError
 from channels_app.models import AttemptOutcome, DeliveryAttempt
 from crm.models import Consent, ConsentStatus, Direction, Message, MessageStatus, Purpose
+from crm.signals import message_status_changed
 
 from .delivery_sql import PostgresDeliveryStore
 from .delivery_store import DeliveryStore, OrmDeliveryStore
@@ -143,6 +144,7 @@ def _record_sent(
     message.status, message.sent_at, message.external_id = MessageStatus.SENT, now, result.external_id
     message.error, message.metadata = "", metadata
     email_reference_record(message=message, message_id_header=metadata.get("message_id", ""))
+    message_status_changed.send(sender=Message, message=message)
     if waiting:
         status_receipts_apply_pending(message=message)
     return message
@@ -177,6 +179,7 @@ def outbound_fail(*, message: Message, attempt: DeliveryAttempt | None, reason: 
     failed = delivery_store().record_failure(message=message, attempt=attempt, reason=reason, now=timezone.now())
     message.status, message.error = MessageStatus.FAILED, reason
     if failed:
+        message_status_changed.send(sender=Message, message=message)
         outbound_fallback(message=message, reason=reason)
     return message
 

@@ -11,6 +11,7 @@ from channels_app.models import StatusReceipt
 from crm.models import Channel, ConsentStatus, Direction, Message, MessageStatus
 from crm.services.contacts import consent_set
 from crm.services.events import event_record
+from crm.signals import message_status_changed
 
 #: statuses a callback may set, and the statuses each one may replace
 APPLICABLE = {
@@ -31,6 +32,9 @@ def _apply(receipt: StatusReceipt, message: Message) -> bool:
         fields["error"] = receipt.error or f"provider reported {receipt.provider_status}"
     moved = Message.objects.filter(pk=message.pk, status__in=APPLICABLE[receipt.status]).update(**fields)
     StatusReceipt.objects.filter(pk=receipt.pk).update(message=message, applied=bool(moved))
+    if moved:
+        message.status = receipt.status
+        message_status_changed.send(sender=Message, message=message)
     if moved and receipt.status == MessageStatus.FAILED:
         from .fallback import outbound_fallback
 

@@ -5,11 +5,13 @@ from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_sche
 from rest_framework import serializers, status
 from rest_framework.response import Response
 
-from crm.errors import ApplicationError
+from crm.errors import ApplicationError, NotFoundError
 from crm.models import Membership, TicketStatus
 from crm.models.tickets import Priority
+from crm.selectors.canned import canned_get
 from crm.selectors.tenants import channel_from_input
 from crm.selectors.tickets import ticket_context, ticket_get, ticket_list, ticket_messages
+from crm.services.canned import canned_render
 from crm.services.messages import ticket_reply
 from crm.services.tickets import ticket_update
 
@@ -113,9 +115,17 @@ IDEMPOTENCY_KEY = OpenApiParameter(
 
 class TicketReplyApi(TenantApi):
     class InputSerializer(serializers.Serializer):
-        text = serializers.CharField(max_length=100_000)
+        text = serializers.CharField(max_length=100_000, required=False)
+        canned = IdField(
+            required=False, help_text="A canned response to send instead of text, its variables filled in."
+        )
         channel = IdField(required=False, allow_null=True)
         subject = serializers.CharField(required=False, allow_blank=True, default="", max_length=998)
+
+        def validate(self, attrs):
+            if ("text" in attrs) == ("canned" in attrs):
+                raise serializers.ValidationError({"text": ["give either text or canned"]})
+            return attrs
 
     @extend_schema(
         request=InputSerializer,
@@ -131,13 +141,21 @@ class TicketReplyApi(TenantApi):
         message = ticket_reply(
             tenant=self.tenant,
             ticket=ticket,
-            text=data["text"],
+            text=data["text"] if "text" in data else self._canned_text(data["canned"], ticket),
             channel=channel,
             author=self.actor,
             subject=data["subject"],
             idempotency_key=idempotency_key(request),
         )
         return Response(MessageOutputSerializer(message).data, status=status.HTTP_202_ACCEPTED)
+
+    def _canned_text(self, canned_id: int, ticket) -> str:
+        """The canned response's text for this ticket; the agent's name is the API key's label."""
+        try:
+            canned = canned_get(tenant=self.tenant, pk=canned_id)
+        except NotFoundError:
+            raise ApplicationError("Unknown canned response.", {"canned": ["unknown canned response"]}) from None
+        return canned_render(canned=canned, ticket=ticket, agent_name=self.request.auth.label)
 
 
 def idempotency_key(request) -> str | None:

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import audit, channels, contacts, messages, tenants, tickets
+from . import audit, canned, channels, contacts, messages, notes, tenants, tickets
 
 urlpatterns = [
     path("tenant/", tenants.TenantDetailApi.as_view(), name="tenant"),
@@ -20,4 +20,7 @@ urlpatterns = [
     path("tickets/<int:pk>/messages/", tickets.TicketMessagesApi.as_view(), name="ticket-messages"),
     path("tickets/<int:pk>/context/", tickets.TicketContextApi.as_view(), name="ticket-context"),
     path("tickets/<int:pk>/reply/", tickets.TicketReplyApi.as_view(), name="ticket-reply"),
+    path("tickets/<int:pk>/notes/", notes.TicketNotesApi.as_view(), name="ticket-notes"),
+    path("canned-responses/", canned.CannedListApi.as_view(), name="canned-responses"),
+    path("canned-responses/<int:pk>/", canned.CannedDetailApi.as_view(), name="canned-response"),
 ]

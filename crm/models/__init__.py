@@ -1,15 +1,18 @@
 from .audit import AuditEntry
 from .base import TenantOwned, TenantQuerySet
+from .canned import CannedResponse
 from .channels import Channel, ChannelKind
 from .contacts import Consent, ConsentStatus, Contact, ContactMerge, Identity, IdentityKind
 from .events import Event
 from .messages import Direction, Message, MessageStatus, Purpose, ReplyIdempotencyKey
+from .notes import NoteMention, TicketNote
 from .tenants import ApiKey, Language, Membership, Mode, ModeChange, Role, Tenant
 from .tickets import Ticket, TicketChannel, TicketLink, TicketStatus
 
 __all__ = [
     "ApiKey",
     "AuditEntry",
+    "CannedResponse",
     "Channel",
     "ChannelKind",
     "Consent",
@@ -26,6 +29,7 @@ __all__ = [
     "MessageStatus",
     "Mode",
     "ModeChange",
+    "NoteMention",
     "Purpose",
     "ReplyIdempotencyKey",
     "Role",
@@ -35,5 +39,6 @@ __all__ = [
     "Ticket",
     "TicketChannel",
     "TicketLink",
+    "TicketNote",
     "TicketStatus",
 ]

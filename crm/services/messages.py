@@ -26,7 +26,7 @@ from crm.models import (
 from crm.policies import policy_for_contact, tenant_policy
 from crm.selectors.contacts import contact_reachable_kinds
 from crm.selectors.tenants import channel_from_input
-from crm.signals import outbound_queued
+from crm.signals import message_stored, outbound_queued
 
 from . import ingest_sql
 from .addresses import IDENTITY_KIND_FOR_CHANNEL, normalize_address
@@ -74,9 +74,12 @@ def message_ingest(*, tenant: Tenant, inbound: InboundMessage) -> IngestResult:
     if not (inbound.channel_read or store.checks_channel):
         inbound = _with_channel_read(tenant, inbound)
     try:
-        return _ingest(tenant=tenant, inbound=inbound, store=store)
+        result = _ingest(tenant=tenant, inbound=inbound, store=store)
     except ChannelRefused:
-        return _ingest(tenant=tenant, inbound=_with_channel_read(tenant, inbound), store=store)
+        result = _ingest(tenant=tenant, inbound=_with_channel_read(tenant, inbound), store=store)
+    if not result.duplicate:
+        message_stored.send(sender=Message, message=result.message)
+    return result
 
 
 def ingest_store_choose(*, tenant: Tenant, inbound: InboundMessage) -> IngestStore:

@@ -10,6 +10,7 @@ from django.utils import timezone
 from crm.errors import ApplicationError
 from crm.models import Channel, Contact, Tenant, Ticket, TicketChannel, TicketLink, TicketStatus
 from crm.policies import Policy
+from crm.signals import ticket_changed
 
 #: a customer's message reopens a ticket in one of these statuses (``ingest_sql`` too)
 REOPENED_BY_CUSTOMER = (TicketStatus.PENDING, TicketStatus.RESOLVED)
@@ -143,6 +144,7 @@ def ticket_update(
     if priority is not None:
         ticket.priority = priority
     ticket.save()
+    ticket_changed.send(sender=Ticket, ticket=ticket)
     if survey and resolving:
         from .surveys import survey_send  # surveys build on this module
 

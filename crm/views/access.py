@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import partial
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django.contrib.auth.mixins import LoginRequiredMixin
@@ -13,6 +14,7 @@ from django.views import View
 
 from crm.errors import NotFoundError
 from crm.models import Role, Tenant
+from crm.selectors.notes import mentions_unread_count
 
 SESSION_KEY = "dashboard_tenant_id"
 
@@ -86,6 +88,8 @@ class DashboardView(LoginRequiredMixin, View):
             "nav": self.nav,
             "can_manage": self.role_rank() >= Role.rank(Role.MANAGER),
         }
+        # called only by a template that shows it (the top bar's mentions link)
+        base["mentions_unread"] = partial(mentions_unread_count, tenant=self.tenant, user=self.request.user)
         return render(self.request, template, {**base, **context}, status=status)
 
 

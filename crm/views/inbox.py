@@ -9,8 +9,10 @@ from django.utils.translation import gettext as _
 from crm.errors import ApplicationError
 from crm.models import Ticket, TicketStatus
 from crm.selectors.contacts import contact_get
+from crm.selectors.notes import ticket_notes
 from crm.selectors.tickets import ticket_context, ticket_get
 from crm.services.messages import reply_channel_choose, ticket_reply
+from crm.services.notes import mentions_mark_read
 from crm.services.tickets import ticket_update
 
 from .access import DashboardView
@@ -80,13 +82,15 @@ class TicketView(DashboardView):
     def _page(self, ticket, form, status=200):
         context = ticket_context(tenant=self.tenant, ticket=ticket)
         contact = contact_get(tenant=self.tenant, pk=ticket.contact_id)
+        notes = list(ticket_notes(tenant=self.tenant, ticket=ticket))
+        mentions_mark_read(tenant=self.tenant, user=self.request.user, ticket=ticket)
         return self.render(
             "crm/ticket.html",
             {
                 "ticket": ticket,
                 "contact": contact,
                 "identities": visible_identities(contact=contact, mode=context.mode, channel=ticket.channel),
-                "items": context_items(context),
+                "items": context_items(context, notes),
                 "context": context,
                 "policy_note": POLICY_NOTES.get(context.mode, ""),
                 "contact_mode": contact_mode(tenant=self.tenant, contact=contact),

@@ -13,7 +13,19 @@ from django.db.models import OuterRef, Q, Subquery
 from django.utils.translation import gettext_lazy as _
 
 from crm.errors import ApplicationError
-from crm.models import Channel, ChannelKind, Contact, Event, Identity, Membership, Message, Mode, Tenant, Ticket
+from crm.models import (
+    Channel,
+    ChannelKind,
+    Contact,
+    Event,
+    Identity,
+    Membership,
+    Message,
+    Mode,
+    Tenant,
+    Ticket,
+    TicketNote,
+)
 from crm.policies import policy_for_contact
 from crm.policies.registry import HOLDOUT, TREATMENT, effective_mode, experiment_cohort
 from crm.selectors.contacts import contact_reachable_kinds
@@ -62,13 +74,15 @@ class ContextItem:
     occurred_at: datetime
     message: Message | None = None
     event: Event | None = None
+    note: TicketNote | None = None  # an internal note, between agents
     author: str = ""
 
 
-def context_items(context: TicketContext) -> list[ContextItem]:
+def context_items(context: TicketContext, notes: list[TicketNote] = ()) -> list[ContextItem]:
     names = author_names({m.author for m in context.messages})
     items = [ContextItem(m.occurred_at, message=m, author=names.get(m.author, "")) for m in context.messages]
     items += [ContextItem(e.occurred_at, event=e) for e in context.events]
+    items += [ContextItem(n.created_at, note=n) for n in notes]
     return sorted(items, key=lambda i: (i.occurred_at, i.event is not None))
 
 

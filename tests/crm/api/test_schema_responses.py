@@ -61,7 +61,14 @@ def world(tenant, api, channels, manager_api):
         trigger_event="t",
         steps=[{"type": "send", "channel": channels["sms"].pk, "purpose": "marketing", "template": "Hi"}],
     )
+    canned = manager_api.post(
+        "/api/v1/canned-responses/",
+        {"shortcut": "hi", "title": "Hello", "text": "Hello {{ contact.name }}"},
+        format="json",
+    ).json()
+    api.post(f"/api/v1/tickets/{first['ticket']}/notes/", {"text": "a note"}, format="json")
     return {
+        "canned-responses": canned["id"],
         "channels": channels["email"].pk,
         "contacts": contact.pk,
         "tickets": first["ticket"],

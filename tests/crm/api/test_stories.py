@@ -119,7 +119,8 @@ def test_omnichannel_reply_defaults_to_latest_inbound_channel_and_is_delivered(
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
         resp = api.post(f"/api/v1/tickets/{first['ticket']}/reply/", {"text": "It ships today"}, format="json")
     assert resp.status_code == 202
-    assert len(callbacks) == 1  # delivery is enqueued only once the reply is committed
+    enqueued = [c for c in callbacks if getattr(c, "func", c).__module__ == "channels_app.services.outbound"]
+    assert len(enqueued) == 1  # delivery is enqueued only once the reply is committed (live's events aside)
     body = resp.json()
     assert body["channel"] == channels["sms"].pk
     assert body["to"] == "+33612345678"
