@@ -3,6 +3,8 @@ the link a verified e-mail makes, and the delivered/read statuses of agents' rep
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from django.db import transaction
 from django.utils import timezone
 
@@ -61,11 +63,19 @@ def widget_visitor_link(*, visitor: Visitor) -> None:
 
 @transaction.atomic
 def widget_message_receive(
-    *, visitor: Visitor, text: str, client_id: str, page: str = "", offline: bool = False
+    *,
+    visitor: Visitor,
+    text: str,
+    client_id: str,
+    page: str = "",
+    offline: bool = False,
+    occurred_at: datetime | None = None,
+    name: str = "",
 ) -> IngestResult:
     """Store a visitor's message once (``client_id`` makes a retried send harmless). An e-mail
     the page proved links the visitor first; an e-mail only claimed is kept on the message
-    (``metadata.widget.claimed_email``), linked to nobody."""
+    (``metadata.widget.claimed_email``), linked to nobody. ``occurred_at`` and ``name`` (a new
+    contact's name) are for the simulator; the endpoints give neither."""
     if visitor.verified_email:
         widget_visitor_link(visitor=visitor)
     details: dict = {"page": page[:500]}
@@ -80,7 +90,8 @@ def widget_message_receive(
         from_address=visitor.address,
         text=text,
         external_id=f"{visitor.address}:{client_id}",
-        occurred_at=timezone.now(),
+        occurred_at=occurred_at or timezone.now(),
+        profile_name=name,
         metadata={"widget": details},
     )
     events = webhook_events_check(events=[InboundEvent(inbound=inbound, raw={"client_id": client_id})])
