@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from channels_app.adapters.base import InboundEvent, StatusEvent
@@ -13,7 +13,7 @@ from channels_app.adapters.widget import widget_external_id
 from channels_app.services.inbound import webhook_events_apply, webhook_events_check
 from channels_app.services.status import status_event_apply
 from crm.errors import ConflictError
-from crm.models import Contact, Identity, IdentityKind, Message, MessageStatus
+from crm.models import Contact, Identity, IdentityKind, Message, MessageStatus, Tenant
 from crm.services.contacts import contact_create_for_identity, contact_merge
 from crm.services.messages import InboundMessage, IngestResult
 
@@ -24,17 +24,23 @@ MAX_TEXT_LENGTH = 5000
 LINKED_BY = "widget: verified e-mail"
 
 
-def _identity_attach(contact: Contact, kind: str, address: str) -> None:
-    Identity.objects.create(tenant_id=contact.tenant_id, contact=contact, kind=kind, address=address, verified=True)
+def _identity_attach(tenant: Tenant, contact_id: int, kind: str, address: str) -> None:
+    """Attach a verified identity; one a concurrent request attached first is left as it is."""
+    try:
+        with transaction.atomic():
+            Identity.objects.create(tenant=tenant, contact_id=contact_id, kind=kind, address=address, verified=True)
+    except IntegrityError:
+        pass
 
 
-def widget_visitor_link(*, visitor: Visitor) -> None:
+def widget_visitor_link(*, visitor: Visitor, create: bool = True) -> int | None:
     """Link a visitor whose page proved its e-mail to the contact owning that address (created
-    with it when no one does), as any verified link: from then on identity resolution sends the
-    visitor's messages to that contact, so under omnichannel a chat continues the e-mail
-    conversation. A visitor who wrote before proving it has a contact of its own, holding only
-    visitor identities: it is merged into the e-mail's contact. Requires the caller's
-    transaction and a visitor whose standing is allowed (``visitor_standing``)."""
+    with it when no one does, unless ``create`` is False), as any verified link: from then on
+    identity resolution sends the visitor's messages to that contact, so under omnichannel a
+    chat continues the e-mail conversation. A visitor who wrote before proving it has a contact
+    of its own, holding only visitor identities: it is merged into the e-mail's contact.
+    Returns the contact linked (None: nothing to link to). Requires the caller's transaction
+    and a visitor whose standing is allowed (``visitor_standing``)."""
     tenant, email = visitor.channel.tenant, visitor.verified_email
     assert email is not None
     mail_contact = (
@@ -47,18 +53,22 @@ def widget_visitor_link(*, visitor: Visitor) -> None:
         raise ConflictError("This conversation belongs to another visitor.")
     visit_contact = standing.contact_id
     if mail_contact is not None and mail_contact == visit_contact:
-        return
+        return mail_contact
     if mail_contact is None and visit_contact is None:
+        if not create:
+            return None
         contact, _ = contact_create_for_identity(tenant=tenant, kind=IdentityKind.EMAIL, address=email)
         Identity.objects.filter(tenant=tenant, kind=IdentityKind.EMAIL, address=email).update(verified=True)
-        _identity_attach(contact, IdentityKind.VISITOR, visitor.address)
-    elif visit_contact is None:
-        _identity_attach(Contact.objects.get(pk=mail_contact), IdentityKind.VISITOR, visitor.address)
-    elif mail_contact is None:
-        _identity_attach(Contact.objects.get(pk=visit_contact), IdentityKind.EMAIL, email)
-    else:
-        kept, other = Contact.objects.get(pk=mail_contact), Contact.objects.get(pk=visit_contact)
-        contact_merge(tenant=tenant, contact=kept, other=other, by=LINKED_BY)
+        _identity_attach(tenant, contact.pk, IdentityKind.VISITOR, visitor.address)
+        return contact.pk
+    if visit_contact is None:
+        _identity_attach(tenant, mail_contact, IdentityKind.VISITOR, visitor.address)
+        return mail_contact
+    if mail_contact is None:
+        _identity_attach(tenant, visit_contact, IdentityKind.EMAIL, email)
+        return visit_contact
+    kept, other = Contact.objects.get(pk=mail_contact), Contact.objects.get(pk=visit_contact)
+    return contact_merge(tenant=tenant, contact=kept, other=other, by=LINKED_BY).pk
 
 
 @transaction.atomic

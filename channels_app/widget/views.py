@@ -16,6 +16,7 @@ import re
 from pathlib import Path
 
 from django.conf import settings
+from django.db import transaction
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 
@@ -29,7 +30,13 @@ from crm.services.audit import client_address
 from . import cors
 from .presence import agents_online
 from .selectors import visitor_messages, visitor_standing
-from .services import MAX_TEXT_LENGTH, widget_message_receive, widget_messages_fetched, widget_messages_seen
+from .services import (
+    MAX_TEXT_LENGTH,
+    widget_message_receive,
+    widget_messages_fetched,
+    widget_messages_seen,
+    widget_visitor_link,
+)
 from .texts import widget_texts
 from .visitors import Visitor, visitor_read, visitor_token_issue, visitor_with_email
 
@@ -150,13 +157,20 @@ def _conversation(visitor: Visitor, contact_id: int | None, after: int | None) -
 @widget_endpoint
 def widget_session(request, channel, data) -> JsonResponse:
     """The visitor's token (the one given, or a new one) and its conversation so far. A token
-    whose conversation this page does not prove (another e-mail, or none) is replaced."""
+    whose conversation this page does not prove (another e-mail, or none) is replaced. A page
+    proving an e-mail its contact already has shows that contact's chat on this channel, on
+    any device."""
     visitor = visitor_read(channel, data)
     standing = visitor_standing(visitor) if visitor is not None else None
     if visitor is None or not standing.allowed:
-        fresh = visitor_read(channel, {"token": visitor_token_issue(channel)})
-        visitor, standing = visitor_with_email(fresh, data), None
+        visitor, standing = (
+            visitor_with_email(visitor_read(channel, {"token": visitor_token_issue(channel)}), data),
+            None,
+        )
     contact_id = standing.contact_id if standing else None
+    if contact_id is None and visitor.verified_email:
+        with transaction.atomic():
+            contact_id = widget_visitor_link(visitor=visitor, create=False)
     return JsonResponse({"token": visitor.token, **_conversation(visitor, contact_id, None)})
 
 

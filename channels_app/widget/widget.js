@@ -201,6 +201,7 @@
     });
     item.dataset.direction = message.direction;
     item.dataset.id = String(message.id);
+    item.dataset.status = message.status;
     item.setAttribute("aria-label", mine ? t.you : t.agent);
     item.textContent = message.text;
     ui.list.appendChild(item);
@@ -223,17 +224,19 @@
     if (!state.open || document.hidden) {
       return;
     }
-    var ids = [];
+    var items = [];
     Array.prototype.forEach.call(ui.list.querySelectorAll("li[data-direction=outbound]"), function (item) {
-      var id = Number(item.dataset.id);
-      if (!state.seen[id]) {
-        state.seen[id] = true;
-        ids.push(id);
+      if (!state.seen[item.dataset.id]) {
+        state.seen[item.dataset.id] = true;
+        items.push(item);
       }
     });
-    if (ids.length) {
-      call("seen", { ids: ids }).catch(function () {
-        ids.forEach(function (id) { delete state.seen[id]; });
+    if (items.length) {
+      var ids = items.map(function (item) { return Number(item.dataset.id); });
+      call("seen", { ids: ids }).then(function () {
+        items.forEach(function (item) { item.dataset.status = "read"; });
+      }, function () {
+        items.forEach(function (item) { delete state.seen[item.dataset.id]; });
       });
     }
   }

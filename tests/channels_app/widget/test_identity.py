@@ -110,3 +110,17 @@ def test_a_shared_computer_does_not_show_the_previous_users_conversation(make_vi
     session = back.post("session").json()
     assert session["token"] == stored
     assert [m["text"] for m in session["messages"]][0] == "my card number ends with 4242"
+
+
+def test_a_verified_visitor_sees_their_chat_on_another_device(make_visitor, alice_emailed):
+    laptop = make_visitor()
+    laptop.start(**proof("alice@example.com"))
+    first = _said(laptop, "from the laptop")
+    phone = make_visitor(address="198.51.100.4")
+    session = phone.start(**proof("alice@example.com"))
+    assert session["token"] != laptop.token
+    assert [m["text"] for m in session["messages"]] == ["from the laptop"]
+    assert _said(phone, "from the phone").ticket_id == first.ticket_id
+    stranger = make_visitor()
+    assert stranger.start(**proof("bob@example.com"))["messages"] == []
+    assert stranger.start(email="alice@example.com")["messages"] == []  # a claim shows nothing
