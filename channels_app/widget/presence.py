@@ -51,7 +51,8 @@ class DashboardPresenceMiddleware:
 
     def __call__(self, request):
         response = self.get_response(request)
-        user = getattr(request, "user", None)
-        if user is not None and user.is_authenticated and user.is_staff and request.path.startswith(STAFF_PREFIXES):
-            staff_active(user)
+        if request.path.startswith(STAFF_PREFIXES):
+            user = getattr(request, "user", None)  # a staff login (the API's callers are keys)
+            if getattr(user, "is_staff", False) and user.is_authenticated:
+                staff_active(user)
         return response
