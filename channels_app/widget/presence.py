@@ -13,6 +13,7 @@ import logging
 
 from django.conf import settings
 from django.core.cache import cache
+from django.db import DatabaseError
 
 from crm.api.throttling import CACHE_ERRORS
 from crm.models import Membership, Tenant
@@ -41,8 +42,8 @@ def staff_active(user) -> None:
             return
         tenant_ids = Membership.objects.filter(user=user).values_list("tenant_id", flat=True)
         cache.set_many({_tenant_key(t): 1 for t in tenant_ids}, timeout=settings.WIDGET_AGENT_ONLINE_MINUTES * 60)
-    except CACHE_ERRORS as exc:
-        logger.warning("widget presence not recorded, the cache is unreachable: %r", exc)
+    except (*CACHE_ERRORS, DatabaseError) as exc:  # a note, never the page's failure
+        logger.warning("widget presence not recorded: %r", exc)
 
 
 class DashboardPresenceMiddleware:
@@ -51,7 +52,8 @@ class DashboardPresenceMiddleware:
 
     def __call__(self, request):
         response = self.get_response(request)
-        if request.path.startswith(STAFF_PREFIXES):
+        # A page served (not an error: during a database outage the user cannot be read).
+        if response.status_code < 400 and request.path.startswith(STAFF_PREFIXES):
             user = getattr(request, "user", None)  # a staff login (the API's callers are keys)
             if getattr(user, "is_staff", False) and user.is_authenticated:
                 staff_active(user)

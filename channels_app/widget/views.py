@@ -38,7 +38,7 @@ from .services import (
     widget_visitor_link,
 )
 from .texts import widget_texts
-from .visitors import Visitor, visitor_read, visitor_token_issue, visitor_with_email
+from .visitors import Visitor, visitor_new, visitor_read
 
 SCRIPT = Path(__file__).with_name("widget.js")
 CONFIG_MARK = "/*WIDGET_CONFIG*/null"
@@ -163,10 +163,7 @@ def widget_session(request, channel, data) -> JsonResponse:
     visitor = visitor_read(channel, data)
     standing = visitor_standing(visitor) if visitor is not None else None
     if visitor is None or not standing.allowed:
-        visitor, standing = (
-            visitor_with_email(visitor_read(channel, {"token": visitor_token_issue(channel)}), data),
-            None,
-        )
+        visitor, standing = visitor_new(channel, data), None
     contact_id = standing.contact_id if standing else None
     if contact_id is None and visitor.verified_email:
         with transaction.atomic():

@@ -91,6 +91,12 @@ def visitor_read(channel: Channel, data: dict) -> Visitor | None:
     return visitor_with_email(Visitor(channel=channel, token=token, address=address), data)
 
 
+def visitor_new(channel: Channel, data: dict) -> Visitor:
+    """A visitor with a token issued now, and the e-mail the request gives."""
+    token = visitor_token_issue(channel)
+    return visitor_with_email(Visitor(channel=channel, token=token, address=visitor_address(channel, token)), data)
+
+
 def visitor_with_email(visitor: Visitor, data: dict) -> Visitor:
     email = email_normalised(data.get("email"))
     if email is None:

@@ -50,3 +50,9 @@ def test_an_offline_message_keeps_the_typed_email_as_a_claim(visitor):
     assert message.metadata["widget"]["offline"] is True
     assert message.metadata["widget"]["claimed_email"] == "bob@example.com"
     assert not message.contact.identities.filter(kind="email").exists()
+
+
+def test_only_pages_served_count(client, tenant, visitor):
+    client.force_login(_staff(tenant, "agent"))
+    assert client.get("/dashboard/tickets/999999/").status_code == 404
+    assert visitor.start()["online"] is False
