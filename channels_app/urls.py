@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import include, path
 
 from . import webhooks
 
@@ -6,4 +6,5 @@ app_name = "channels_app"
 
 urlpatterns = [
     path("<str:token>/", webhooks.channel_webhook, name="webhook"),
+    path("<str:token>/", include("channels_app.widget.urls")),
 ]

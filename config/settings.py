@@ -348,3 +348,17 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="WARNING")},
 }
+
+# --- Web chat widget (docs/channels.md, "Web chat widget") ---
+#: a staff member active in the dashboards this recently makes the tenant's agents "online"
+WIDGET_AGENT_ONLINE_MINUTES = env.int("WIDGET_AGENT_ONLINE_MINUTES", default=5)
+#: the widget's public endpoints: per client address (every request, and sends), per visitor
+WIDGET_RATES = {
+    "address": env("WIDGET_RATE_ADDRESS", default="600/min"),
+    "send_address": env("WIDGET_RATE_SEND_ADDRESS", default="60/min"),
+    "send": env("WIDGET_RATE_SEND", default="20/min"),
+    "poll": env("WIDGET_RATE_POLL", default="150/min"),
+}
+WIDGET_MAX_BODY_BYTES = env.int("WIDGET_MAX_BODY_BYTES", default=16 * 1024)
+MIDDLEWARE.append("channels_app.widget.presence.DashboardPresenceMiddleware")
+# --- end of web chat widget ---

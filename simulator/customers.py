@@ -6,6 +6,8 @@ from datetime import datetime
 
 from channels_app.adapters.base import InboundEvent
 from channels_app.services.inbound import webhook_events_apply
+from channels_app.widget.services import widget_message_receive
+from channels_app.widget.visitors import Visitor
 from crm.models import Contact, Message, TicketStatus
 from crm.selectors.tickets import ticket_context
 from crm.services.contacts import contact_resolve
@@ -23,6 +25,8 @@ ASK_AGAIN = "Sorry, I cannot see the earlier messages: could you tell me again w
 
 # -- conversations --------------------------------------------------------------------------
 def _send(sim: Simulation, now: datetime, customer: Customer, kind: str, text: str) -> IngestResult:
+    if sim.channels[kind].provider == "widget":
+        return _chat(sim, now, customer, text)
     inbound = InboundMessage(
         channel=sim.channels[kind],
         from_address=customer.address_for(kind),
@@ -34,6 +38,18 @@ def _send(sim: Simulation, now: datetime, customer: Customer, kind: str, text: s
     outcome = webhook_events_apply(channel=sim.channels[kind], events=[InboundEvent(inbound=inbound)])
     sim.counts[f"customer messages ({kind})"] += 1
     return outcome.ingested[0]
+
+
+def _chat(sim: Simulation, now: datetime, customer: Customer, text: str) -> IngestResult:
+    """A customer writing in the site's chat window: through the widget, as an anonymous
+    visitor (the CRM knows the visitor id of the customers imported with it)."""
+    channel = sim.channels["webchat"]
+    visitor = Visitor(channel=channel, token="", address=customer.address_for("webchat"))
+    result = widget_message_receive(
+        visitor=visitor, text=text, client_id=sim.next_external_id(), occurred_at=now, name=customer.name
+    )
+    sim.counts["customer messages (webchat)"] += 1
+    return result
 
 
 def need_start(now: datetime, sim: Simulation, customer: Customer) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+import secrets
 from dataclasses import dataclass, field
 
 from crm.models import Channel, Contact, Tenant
@@ -11,6 +12,9 @@ from crm.services.tenants import channel_create
 
 from .behaviour import CONVERSATION_KINDS, REQUIRED_KINDS, Behaviour
 
+#: the site's chat window is the widget (docs/channels.md, "Web chat widget"), embeddable by a
+#: page served locally on port 8001 (``manage.py demo`` prints how)
+WIDGET_ORIGINS = "http://127.0.0.1:8001 http://localhost:8001"
 IDENTITY_FOR_KIND = {"email": "email", "sms": "phone", "whatsapp": "phone", "webchat": "visitor", "store": "external"}
 
 
@@ -39,8 +43,15 @@ def channels_ensure(tenant: Tenant) -> tuple[dict[str, Channel], list[str]]:
         found.setdefault(channel.kind, channel)
     created = [k for k in REQUIRED_KINDS if k not in found]
     for kind in created:
-        found[kind] = channel_create(tenant=tenant, kind=kind, name=f"{kind} (simulated)")
+        found[kind] = channel_create(tenant=tenant, kind=kind, name=f"{kind} (simulated)", **_provider(kind))
     return found, created
+
+
+def _provider(kind: str) -> dict:
+    if kind != "webchat":
+        return {}
+    credentials = {"allowed_origins": WIDGET_ORIGINS, "secret": secrets.token_hex(16)}
+    return {"provider": "widget", "credentials": credentials}
 
 
 def _preferences(rng: random.Random, kinds: list[str], alpha: float) -> dict[str, float]:

@@ -16,13 +16,15 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
+from channels_app.adapters.base import webhook_url
 from crm.management.progress import ProgressBar
-from crm.models import Membership, ModeChange, Role, Tenant
-from crm.services.tenants import tenant_create, tenant_update
+from crm.models import Channel, Membership, ModeChange, Role, Tenant
+from crm.services.tenants import channel_create, tenant_create, tenant_update
 from insights.metrics.comparison import comparison_report
 from insights.metrics.render import as_table
 from simulator.management.commands.simulate import default_start
 from simulator.models import SimulationRun
+from simulator.population import WIDGET_ORIGINS
 from simulator.services import simulation_run
 
 SLUG, USERNAME = "demo", "demo"
@@ -54,6 +56,23 @@ def demo_login(tenant: Tenant) -> str:
     user.save()
     Membership.objects.update_or_create(tenant=tenant, user=user, defaults={"role": Role.MANAGER})
     return password
+
+
+def demo_widget(tenant: Tenant) -> str:
+    """How to try the web chat widget: a page of another origin that embeds it."""
+    channel = Channel.objects.filter(tenant=tenant, kind="webchat", provider="widget").order_by("pk").first()
+    if channel is None:  # a demo tenant from before the widget
+        credentials = {"allowed_origins": WIDGET_ORIGINS, "secret": secrets.token_hex(16)}
+        channel = channel_create(
+            tenant=tenant, kind="webchat", name="Site chat", provider="widget", credentials=credentials, by="demo"
+        )
+    snippet = f'<script src="{webhook_url(channel)}widget.js" async></script>'
+    return (
+        "  Web chat widget, on a page of another origin: save this line as shop/index.html,\n"
+        f"    {snippet}\n"
+        "  run `python3 -m http.server 8001 -d shop` and open http://127.0.0.1:8001/ "
+        "(then answer from the dashboards)\n"
+    )
 
 
 class Command(BaseCommand):
@@ -97,5 +116,5 @@ class Command(BaseCommand):
             f"  Staff login: username {USERNAME!r}, password {password!r} (a new one each time you run demo)\n"
             f"  API key: .venv/bin/python manage.py create_api_key {SLUG} --role manager\n"
             f"  Same report: .venv/bin/python manage.py compare {SLUG} --start {run.start.isoformat()} "
-            f"--end {run.end.isoformat()} [--format json|csv]\n"
+            f"--end {run.end.isoformat()} [--format json|csv]\n" + demo_widget(tenant)
         )
