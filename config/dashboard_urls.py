@@ -5,7 +5,7 @@ from django.urls import path
 from django.views.generic import RedirectView
 
 from crm.dashboard_urls import urlpatterns as crm_pages
-from insights.views.comparison import ComparisonView
+from insights.views.comparison import ComparisonRefreshView, ComparisonStatusView, ComparisonView
 from insights.views.journeys import JourneyListView
 
 app_name = "dashboard"
@@ -15,4 +15,6 @@ urlpatterns = [
     *crm_pages,
     path("dashboard/journeys/", JourneyListView.as_view(), name="journeys"),
     path("dashboard/comparison/", ComparisonView.as_view(), name="comparison"),
+    path("dashboard/comparison/status/", ComparisonStatusView.as_view(), name="comparison-status"),
+    path("dashboard/comparison/refresh/", ComparisonRefreshView.as_view(), name="comparison-refresh"),
 ]
