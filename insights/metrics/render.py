@@ -12,6 +12,7 @@ from insights.reports.table import as_csv
 from insights.reports.verdict import findings, headline
 
 __all__ = ["as_csv", "as_table"]
+LEVEL = {"level": "95%"}
 
 
 def _cell(cell) -> str:
@@ -58,11 +59,16 @@ def as_table(report: dict) -> str:
         out += _table(_("REPLAY (same log, each policy)"), [mode_label(m) for m in report["replay"]], _rows(replay))
     experiment = experiment_rows(report)
     if experiment is not None:
-        out += ["", *_table(_("EXPERIMENT (95% intervals)"), experiment.columns, _rows(experiment.rows))]
+        out += ["", *_table(_("EXPERIMENT (%(level)s intervals)") % LEVEL, experiment.columns, _rows(experiment.rows))]
         out += [_("  – in the difference column: no interval (the difference is estimated for medians, not p90s)")]
     observed = observed_rows(report)
     if observed.rows and not (experiment is not None and observed_repeats_experiment(report)):
-        out += ["", *_table(_("OBSERVED (by effective mode, 95% intervals)"), observed.columns, _rows(observed.rows))]
+        out += [
+            "",
+            *_table(
+                _("OBSERVED (by effective mode, %(level)s intervals)") % LEVEL, observed.columns, _rows(observed.rows)
+            ),
+        ]
     verdict = headline(findings(report))
     if verdict:
         out += ["", _("VERDICT"), f"  {verdict}"]

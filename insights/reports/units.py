@@ -68,7 +68,8 @@ def percent(share: float) -> str:
 
 def points(share_difference: float) -> str:
     """A difference of two rates in percentage points: ``+8.2 pp`` (French ``+8,2 pts``)."""
-    return f"{number(share_difference * 100, digits=1, signed=True)} {_('pp')}"
+    unit = _("pp")  # percentage points
+    return f"{number(share_difference * 100, digits=1, signed=True)} {unit}"
 
 
 def value_text(value: Any, unit: str, *, difference: bool = False) -> str:
