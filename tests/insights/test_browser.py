@@ -27,7 +27,9 @@ DRAWN = """(id) => {
 
 def _month_with_an_experiment(tenant, channels):
     now = timezone.now()
-    tenant_update(tenant=tenant, changes={"experiment": {"holdout_percent": 50}}, by="test", at=now - timedelta(days=40))
+    tenant_update(
+        tenant=tenant, changes={"experiment": {"holdout_percent": 50}}, by="test", at=now - timedelta(days=40)
+    )
     for i in range(12):
         for k, channel in enumerate((channels["email"], channels["sms"])):
             sender = f"c{i}@example.com" if channel.kind == "email" else f"+336120000{i:02d}"
@@ -47,7 +49,9 @@ def test_the_comparison_draws_its_charts_shows_the_verdict_and_downloads_the_csv
         page.goto(f"{live_server.url}/dashboard/comparison/")
         page.wait_for_selector("#charts canvas")
         ids = page.eval_on_selector_all("#charts canvas", "cs => cs.map(c => c.id)")
-        assert {"replay-threads", "mode-customer_messages_per_episode", "week-customer_messages_per_episode"} <= set(ids)
+        assert {"replay-threads", "mode-customer_messages_per_episode", "week-customer_messages_per_episode"} <= set(
+            ids
+        )
         page.wait_for_function(f"({DRAWN})('replay-threads') > 500")
         assert page.evaluate(DRAWN, "mode-customer_messages_per_episode") > 500
         assert page.evaluate(DRAWN, "week-customer_messages_per_episode") > 500
