@@ -3,6 +3,9 @@ its age, recomputed on demand (docs/metrics.md, "The stored report")."""
 
 from __future__ import annotations
 
+import json
+
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -16,6 +19,20 @@ class ReportStatus(models.TextChoices):
     FAILED = "failed", _("failed")
 
 
+class OrderedJSONField(models.TextField):
+    """JSON kept as text: PostgreSQL's ``jsonb`` reorders an object's keys, and the stored
+    report is served as the API's answer, whose key order is part of what clients see."""
+
+    def from_db_value(self, value, expression, connection):
+        return None if value is None else json.loads(value)
+
+    def to_python(self, value):
+        return json.loads(value) if isinstance(value, str) else value
+
+    def get_prep_value(self, value):
+        return None if value is None else json.dumps(value, cls=DjangoJSONEncoder)
+
+
 class ComparisonReport(TenantOwned):
     """One period's report. ``data`` is the JSON of ``GET /comparison/`` for that period,
     ``series`` the weekly observed figures the charts draw; ``watermarks`` the newest row of
@@ -26,8 +43,8 @@ class ComparisonReport(TenantOwned):
     status = models.CharField(max_length=16, choices=ReportStatus.choices, default=ReportStatus.PENDING)
     progress = models.PositiveSmallIntegerField(default=0)  # percent
     step = models.CharField(max_length=64, blank=True)
-    data = models.JSONField(null=True, blank=True)
-    series = models.JSONField(null=True, blank=True)
+    data = OrderedJSONField(null=True, blank=True)
+    series = OrderedJSONField(null=True, blank=True)
     watermarks = models.JSONField(default=dict, blank=True)
     settings_key = models.CharField(max_length=64, blank=True)
     requested_at = models.DateTimeField()
