@@ -89,17 +89,24 @@ def _week_label(iso: str) -> str:
     return formats.date_format(timezone.localtime(start), "SHORT_DATE_FORMAT") if start else iso
 
 
+def _weekly(weeks: list[dict], section: str, labels: list[str]) -> list[dict]:
+    modes = list(dict.fromkeys(m for w in weeks for m in w.get(section) or {}))
+    blocks = [w[section][m] for w in weeks for m in w.get(section) or {}]
+    out = []
+    for key in _keys(blocks):
+        lines = [
+            (mode_label(m), [_first_estimate(((w.get(section) or {}).get(m) or {}).get(key)) for w in weeks])
+            for m in modes
+        ]
+        if any(s is not None and isinstance(s.value, int | float) for _m, stats in lines for s in stats):
+            out.append(_chart(f"week-{section}-{key}", label(key), unit_of(key), "line", labels, lines))
+    return out
+
+
 def weekly_charts(series: dict | None) -> list[dict]:
+    """Week by week: the replay figures per policy, then the observed ones per mode."""
     weeks = (series or {}).get("weeks") or []
     if len(weeks) < 2:
         return []
     labels = [_week_label(w["start"]) for w in weeks]
-    modes = list(dict.fromkeys(m for w in weeks for m in w["observed"]))
-    out = []
-    for key in _keys([w["observed"][m] for w in weeks for m in w["observed"]]):
-        lines = [
-            (mode_label(m), [_first_estimate((w["observed"].get(m) or {}).get(key)) for w in weeks]) for m in modes
-        ]
-        if any(s is not None and s.value is not None for _m, stats in lines for s in stats):
-            out.append(_chart(f"week-{key}", label(key), unit_of(key), "line", labels, lines))
-    return out
+    return _weekly(weeks, "replay", labels) + _weekly(weeks, "observed", labels)

@@ -1,4 +1,4 @@
-"""Weekly observed figures for the charts: the period cut into weeks starting on Monday in the
+"""Weekly figures for the charts (replay per policy, observed per mode): the period cut into weeks starting on Monday in the
 tenant's time zone (the first and last clipped to the period), each computed as a period of
 its own (metrics.md: nothing before a period's start is looked at)."""
 
@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 
 from crm.models import Tenant
 from insights.metrics.observed import observed_metrics
+from insights.metrics.replay import replay_metrics
 
 from .time import iso, tenant_zone
 
@@ -31,7 +32,8 @@ def weeks(*, start: datetime, end: datetime, zone: ZoneInfo) -> list[tuple[datet
 def weekly_series(
     *, tenant: Tenant, start: datetime, end: datetime, on_week: Callable[[int, int], None] | None = None
 ) -> dict:
-    """``{"weeks": [{"start", "end", "observed": {mode: figures}}]}``; empty past ``MAX_WEEKS``."""
+    """``{"weeks": [{"start", "end", "replay": {policy: figures}, "observed": {mode: figures}}]}``;
+    no weeks past ``MAX_WEEKS``."""
     slices = weeks(start=start, end=end, zone=tenant_zone(tenant))
     if len(slices) > MAX_WEEKS:
         return {"weeks": [], "too_long": True}
@@ -40,5 +42,6 @@ def weekly_series(
         if on_week:
             on_week(i, len(slices))
         observed, _experiment = observed_metrics(tenant=tenant, start=week_start, end=week_end)
-        out.append({"start": iso(week_start), "end": iso(week_end), "observed": observed})
+        replay = replay_metrics(tenant=tenant, start=week_start, end=week_end)
+        out.append({"start": iso(week_start), "end": iso(week_end), "replay": replay, "observed": observed})
     return {"weeks": out}

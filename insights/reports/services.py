@@ -24,7 +24,7 @@ logger = logging.getLogger(__name__)
 
 KEEP_PER_TENANT = 50  # older reports are deleted when a new period is requested
 #: progress (percent) reached when each step starts; the weeks share what is left
-STEP_PROGRESS = {"observed": 5, "profile": 30, "replay": 35, "weeks": 50}
+STEP_PROGRESS = {"observed": 5, "profile": 20, "replay": 25, "weeks": 35}
 ACTIVE = (ReportStatus.PENDING, ReportStatus.RUNNING)
 
 

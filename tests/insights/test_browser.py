@@ -49,12 +49,16 @@ def test_the_comparison_draws_its_charts_shows_the_verdict_and_downloads_the_csv
         page.goto(f"{live_server.url}/dashboard/comparison/")
         page.wait_for_selector("#charts canvas")
         ids = page.eval_on_selector_all("#charts canvas", "cs => cs.map(c => c.id)")
-        assert {"replay-threads", "mode-customer_messages_per_episode", "week-customer_messages_per_episode"} <= set(
-            ids
-        )
+        assert {
+            "replay-threads",
+            "mode-customer_messages_per_episode",
+            "week-observed-customer_messages_per_episode",
+            "week-replay-context_losses",
+        } <= set(ids)
         page.wait_for_function(f"({DRAWN})('replay-threads') > 500")
         assert page.evaluate(DRAWN, "mode-customer_messages_per_episode") > 500
-        assert page.evaluate(DRAWN, "week-customer_messages_per_episode") > 500
+        assert page.evaluate(DRAWN, "week-observed-customer_messages_per_episode") > 500
+        assert page.evaluate(DRAWN, "week-replay-context_losses") > 500
         verdict = page.locator("#verdict").inner_text()
         assert "difference" in verdict
         assert "Experiment: 50% multichannel holdout" in page.locator("#experiment-badge").inner_text()
