@@ -21,21 +21,9 @@ import statistics
 import sys
 import time
 from datetime import UTC, datetime, timedelta
-from urllib.parse import urlsplit
 
-DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/omnicrm_comparison"
+DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/crm_bench_pages"
 TARGET_P95_MS = 300
-
-
-def _recreate(url: str) -> None:
-    import psycopg
-    from psycopg import sql
-
-    parts = urlsplit(url)
-    name = parts.path.lstrip("/")
-    with psycopg.connect(parts._replace(path="/postgres").geturl(), autocommit=True) as conn:
-        conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
-        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
 
 
 def seed(messages: int, contacts: int) -> dict:
@@ -127,14 +115,14 @@ def measure(requests: int) -> dict:
 def run() -> dict:
     """Entry point of the benchmark runner."""
     from bench.machine import describe
-    from bench.server import ServerConfig, manage, python_module
+    from bench.server import ServerConfig, database_recreate, manage, python_module
 
     messages = int(os.environ.get("BENCH_PAGES_MESSAGES", "1000000"))
     contacts = int(os.environ.get("BENCH_PAGES_CONTACTS", str(max(1, messages // 10))))
     requests = int(os.environ.get("BENCH_PAGES_REQUESTS", "40"))
     url = os.environ.get("BENCH_PAGES_DATABASE_URL", DEFAULT_DATABASE_URL)
     config = ServerConfig(database_url=url)
-    _recreate(url)
+    database_recreate(url)
     manage(config, "migrate", "--noinput")
     loaded = json.loads(python_module(config, "bench.pages", "--seed", str(messages), str(contacts)))
     figures = json.loads(python_module(config, "bench.pages", "--measure", str(requests)))
