@@ -24,6 +24,7 @@ install: $(VENV)/.installed
 # The demo serves plain HTTP on loopback with DEBUG on: development keys, no HTTPS redirect.
 # Production runs with DEBUG off and its keys in the environment (README, "Production").
 demo: export DEBUG ?= true
+demo: export PUBLIC_BASE_URL ?= http://$(HOST):$(PORT)
 demo: install
 	$(PY) manage.py demo
 	$(VENV)/bin/uvicorn config.asgi:application --host $(HOST) --port $(PORT) --ws websockets-sansio

@@ -5,7 +5,7 @@ from django.urls import path
 from django.views.generic import RedirectView
 
 from crm.dashboard_urls import urlpatterns as crm_pages
-from insights.views.comparison import ComparisonView
+from insights.views.comparison import ComparisonRefreshView, ComparisonStatusView, ComparisonView
 from insights.views.journeys import JourneyListView
 from journeys.views import JourneyView
 
@@ -17,4 +17,6 @@ urlpatterns = [
     path("dashboard/journeys/", JourneyListView.as_view(), name="journeys"),
     path("dashboard/journeys/<int:pk>/", JourneyView.as_view(), name="journey"),
     path("dashboard/comparison/", ComparisonView.as_view(), name="comparison"),
+    path("dashboard/comparison/status/", ComparisonStatusView.as_view(), name="comparison-status"),
+    path("dashboard/comparison/refresh/", ComparisonRefreshView.as_view(), name="comparison-refresh"),
 ]

@@ -271,6 +271,8 @@ SPECTACULAR_SETTINGS = {
 # Celery: eager when no broker is configured, so the embedded defaults need no Redis.
 CELERY_BROKER_URL = env("CELERY_BROKER_URL")
 CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL
+if CELERY_TASK_ALWAYS_EAGER:  # eager tasks still take a producer: an in-memory one, not amqp on localhost
+    CELERY_BROKER_WRITE_URL = "memory://localhost/"  # (which warned "No hostname was supplied")
 CELERY_TASK_EAGER_PROPAGATES = False
 CELERY_RESULT_BACKEND = None
 CELERY_TASK_IGNORE_RESULT = True
@@ -362,3 +364,6 @@ WIDGET_RATES = {
 WIDGET_MAX_BODY_BYTES = env.int("WIDGET_MAX_BODY_BYTES", default=16 * 1024)
 MIDDLEWARE.append("channels_app.widget.presence.DashboardPresenceMiddleware")
 # --- end of web chat widget ---
+# Insights: the stored comparison report is computed by a task (eager without a broker).
+INSIGHTS_REPORT_SOFT_TIME_LIMIT = env.int("INSIGHTS_REPORT_SOFT_TIME_LIMIT", default=900)
+INSIGHTS_REPORT_TIME_LIMIT = env.int("INSIGHTS_REPORT_TIME_LIMIT", default=960)

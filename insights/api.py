@@ -1,18 +1,39 @@
-"""``GET /api/v1/comparison/``: the report of metrics.md for the API key's tenant."""
+"""``GET /api/v1/comparison/``: the report of metrics.md for the API key's tenant, from the
+stored report the dashboard shows (computed now when missing or stale); ``?format=csv`` gives
+the table of docs/metrics.md ("CSV")."""
 
 from __future__ import annotations
 
-from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework import serializers
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework import renderers, serializers
 from rest_framework.response import Response
 
 from crm.api.base import TenantApi
 from crm.errors import ApplicationError
 
-from .metrics.comparison import comparison_report, default_period
+from .metrics.comparison import default_period
+from .reports.services import report_answer
+from .reports.table import as_csv
+
+
+class CsvRenderer(renderers.BaseRenderer):
+    """The report as the CSV table; errors stay JSON (``application/json``)."""
+
+    media_type = "text/csv"
+    format = "csv"
+    charset = "utf-8"
+
+    def render(self, data, accepted_media_type=None, renderer_context=None):
+        response = (renderer_context or {}).get("response")
+        if response is not None and response.status_code >= 400:
+            response["Content-Type"] = "application/json"
+            return renderers.JSONRenderer().render(data)
+        return as_csv(data).encode(self.charset)
 
 
 class ComparisonApi(TenantApi):
+    renderer_classes = [renderers.JSONRenderer, CsvRenderer]
+
     class FilterSerializer(serializers.Serializer):
         start = serializers.DateTimeField(required=False)
         end = serializers.DateTimeField(required=False)
@@ -21,14 +42,15 @@ class ComparisonApi(TenantApi):
         parameters=[
             OpenApiParameter("start", str, description="ISO 8601; default 30 days before end"),
             OpenApiParameter("end", str, description="ISO 8601, exclusive; default now"),
+            OpenApiParameter("format", str, enum=["json", "csv"], description="csv: one row per metric and mode"),
         ],
-        responses={200: dict},
+        responses={200: OpenApiResponse(dict, description="the report (JSON) or its table (text/csv)")},
         summary="Comparison of the three policies (metrics.md)",
     )
-    def get(self, request):
+    def get(self, request, format=None):
         filters = self.FilterSerializer(data=request.query_params)
         filters.is_valid(raise_exception=True)
         start, end = default_period(start=filters.validated_data.get("start"), end=filters.validated_data.get("end"))
         if start >= end:
             raise ApplicationError("start must be before end.", {"start": ["must be before end"]})
-        return Response(comparison_report(tenant=self.tenant, start=start, end=end))
+        return Response(report_answer(tenant=self.tenant, start=start, end=end).data)

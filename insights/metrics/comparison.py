@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
 from django.utils import timezone
@@ -26,18 +27,33 @@ def _iso(value: datetime) -> str:
     return value.astimezone(UTC).isoformat().replace("+00:00", "Z")
 
 
+#: the steps of ``comparison_report``, in order, as ``on_step`` names them
+STEPS = ("observed", "profile", "replay")
+
+
 def comparison_report(
-    *, tenant: Tenant, start: datetime | None = None, end: datetime | None = None, assumptions: list | None = None
+    *,
+    tenant: Tenant,
+    start: datetime | None = None,
+    end: datetime | None = None,
+    assumptions: list | None = None,
+    on_step: Callable[[str], None] | None = None,
 ) -> dict:
-    """The report for ``[start, end)``; ``assumptions`` only when the data is simulated."""
+    """The report for ``[start, end)``; ``assumptions`` only when the data is simulated.
+    ``on_step(name)`` is called before each of ``STEPS`` (a progress indicator)."""
     start, end = default_period(start=start, end=end)
+    step = on_step or (lambda name: None)
+    step("observed")
     observed, experiment = observed_metrics(tenant=tenant, start=start, end=end)
+    step("profile")
+    profile = profile_metrics(tenant=tenant, start=start, end=end)
+    step("replay")
     report = {
         "tenant": tenant.slug,
         "start": _iso(start),
         "end": _iso(end),
         "episode_gap_hours": tenant.episode_gap_hours,
-        "profile": profile_metrics(tenant=tenant, start=start, end=end),
+        "profile": profile,
         "replay": replay_metrics(tenant=tenant, start=start, end=end),
         "observed": observed,
     }

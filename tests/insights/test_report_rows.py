@@ -33,7 +33,7 @@ def test_replay_rows_put_the_three_policies_side_by_side():
     with translation.override("en"):
         rows = {r.key: r for r in replay_rows(REPORT)}
         assert [c.display for c in rows["threads"].cells] == ["2", "2", "1"]
-        assert [c.display for c in rows["context_loss_rate"].cells] == ["50.0 %", "0.0 %", "-"]
+        assert [c.display for c in rows["context_loss_rate"].cells] == ["50.0 %", "0.0 %", "–"]
         assert rows["context_loss_rate"].cells[2].missing
 
 
@@ -43,9 +43,9 @@ def test_observed_durations_have_median_and_p90_rows_with_intervals():
         rows = {r.key: r.cells[0] for r in table.rows}
         assert table.columns == ["Omnichannel"]
         median = rows["first_response_seconds_median"]
-        assert (median.display, median.interval, median.n) == ("2.0 h", "[1.0 h ; 3.0 h]", 3)
+        assert (median.display, median.interval, median.n) == ("2 h", "[1 h ; 3 h]", 3)
         assert (rows["first_response_seconds_p90"].display, rows["first_response_seconds_p90"].interval) == (
-            "1.5 min",
+            "1 min 30 s",
             None,
         )
         assert (rows["opt_out_rate"].display, rows["opt_out_rate"].interval) == ("5.0 %", "[1.4 % ; 16.5 %]")
@@ -56,6 +56,6 @@ def test_experiment_rows_show_both_cohorts_and_the_difference():
         table = experiment_rows(REPORT)
         assert table.columns == ["Groupe témoin (Multicanal)", "Groupe traité (Omnicanal)", "Écart (traité - témoin)"]
         (row,) = table.rows
-        assert [c.display for c in row.cells] == ["2,00", "1,00", "-1,00"]
-        assert row.cells[2].interval == "[-1,50 ; -0,50]"
+        assert [c.display for c in row.cells] == ["2,00", "1,00", "−1,00"]
+        assert row.cells[2].interval == "[−1,50 ; −0,50]"
     assert experiment_rows({"replay": {}}) is None

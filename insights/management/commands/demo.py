@@ -9,8 +9,10 @@ data (the month is simulated once) and prints a fresh password and the compariso
 from __future__ import annotations
 
 import secrets
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
+from urllib.parse import urlsplit
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
@@ -20,8 +22,9 @@ from channels_app.adapters.base import webhook_url
 from crm.management.progress import ProgressBar
 from crm.models import Channel, Membership, ModeChange, Role, Tenant
 from crm.services.tenants import channel_create, tenant_create, tenant_update
-from insights.metrics.comparison import comparison_report
 from insights.metrics.render import as_table
+from insights.reports.services import report_answer
+from insights.reports.time import tenant_zone
 from simulator.management.commands.simulate import default_start
 from simulator.models import SimulationRun
 from simulator.population import WIDGET_ORIGINS
@@ -85,11 +88,12 @@ class Command(BaseCommand):
     def handle(self, *args, customers=None, days=None, **options):
         customers, days = customers or CUSTOMERS, days or DAYS
         call_command("migrate", interactive=False, verbosity=0)
-        start = default_start(days)
-        tenant, created = demo_tenant(since=start - timedelta(days=1))
+        call_command("collectstatic", interactive=False, verbosity=0)  # served as is by the server
+        tenant, created = demo_tenant(since=default_start(days) - timedelta(days=2))
         password = demo_login(tenant)
         run = SimulationRun.objects.filter(tenant=tenant).order_by("id").first()
         if run is None:
+            start = local_midnight(default_start(days), tenant)
             tenant = tenant_update(
                 tenant=tenant, changes={"experiment": {"holdout_percent": HOLDOUT}}, by="demo", at=start
             )
@@ -106,15 +110,39 @@ class Command(BaseCommand):
             self.stdout.write(
                 f"The demo month was simulated before ({run.start:%Y-%m-%d} to {run.end:%Y-%m-%d}); kept."
             )
-        report = comparison_report(tenant=tenant, start=run.start, end=run.end)
+        report = report_answer(tenant=tenant, start=run.start, end=run.end).data
         self.stdout.write("")
         self.stdout.write(as_table(report), ending="")
-        self.stdout.write(
-            "\nOpen the product:\n"
-            "  DEBUG=true .venv/bin/python manage.py runserver   (or make demo)\n"
-            "  Dashboards: http://127.0.0.1:8000/dashboard/   Admin: http://127.0.0.1:8000/admin/\n"
-            f"  Staff login: username {USERNAME!r}, password {password!r} (a new one each time you run demo)\n"
-            f"  API key: .venv/bin/python manage.py create_api_key {SLUG} --role manager\n"
-            f"  Same report: .venv/bin/python manage.py compare {SLUG} --start {run.start.isoformat()} "
-            f"--end {run.end.isoformat()} [--format json|csv]\n" + demo_widget(tenant)
-        )
+        self.stdout.write(how_to_open(tenant, run.start, run.end, password) + demo_widget(tenant))
+
+
+def local_midnight(at: datetime, tenant: Tenant) -> datetime:
+    """Midnight of ``at``'s day in the tenant's zone: the simulated days are the tenant's days."""
+    return datetime.combine(at.astimezone(tenant_zone(tenant)).date(), time.min, tzinfo=tenant_zone(tenant))
+
+
+def _local(at: datetime, tenant: Tenant) -> str:
+    """A date when ``at`` is a midnight of the tenant's zone, else the full local date-time."""
+    local = at.astimezone(tenant_zone(tenant))
+    return local.date().isoformat() if local.time() == time.min else local.isoformat()
+
+
+def how_to_open(tenant: Tenant, start: datetime, end: datetime, password: str) -> str:
+    """The server to start and the URLs it serves (``PUBLIC_BASE_URL``, which ``make demo``
+    sets from its HOST and PORT, as the channels' webhook URLs are)."""
+    base = settings.PUBLIC_BASE_URL
+    address = urlsplit(base).netloc
+    channel = Channel.objects.filter(tenant=tenant).order_by("pk").first()
+    period = f"--start {_local(start, tenant)} --end {_local(end, tenant)}"
+    page = f"{base}/dashboard/comparison/?start={_local(start, tenant)[:10]}&end={_local(end, tenant)[:10]}"
+    return (
+        "\nOpen the product:\n"
+        f"  DEBUG=true .venv/bin/python manage.py runserver {address}   (or make demo)\n"
+        f"  Dashboards: {base}/dashboard/   Admin: {base}/admin/\n"
+        f"  This comparison: {page}\n"
+        f"  Staff login: username {USERNAME!r}, password {password!r} (a new one each time you run demo)\n"
+        f"  API key: .venv/bin/python manage.py create_api_key {SLUG} --role manager\n"
+        f"  Same report: .venv/bin/python manage.py compare {SLUG} {period} [--format json|csv]"
+        f"   (dates in {tenant.timezone}, end excluded)\n"
+        + (f"  Channel webhooks, e.g. {channel.name}: {webhook_url(channel)}\n" if channel else "")
+    )

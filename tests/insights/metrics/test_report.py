@@ -67,12 +67,15 @@ def test_compare_command_formats(tenant, channels, api):
     _log(tenant, channels)
     as_json = json.loads(_compare(tenant, "json"))
     assert as_json == api.get("/api/v1/comparison/", QUERY).json()
-    rows = dict(csv.reader(io.StringIO(_compare(tenant, "csv"))))
-    assert rows["metric"] == "value"
-    assert rows["replay.multichannel.context_losses"] == "1" and rows["replay.omnichannel.context_losses"] == "0"
-    assert rows["replay.multichannel.context_loss_rate"] == "1.0"
+    table_csv = _compare(tenant, "csv")
+    assert table_csv == api.get("/api/v1/comparison/", {**QUERY, "format": "csv"}).content.decode()
+    rows = list(csv.DictReader(io.StringIO(table_csv)))
+    by_key = {(r["section"], r["mode"], r["metric"], r["statistic"]): r for r in rows}
+    assert by_key[("replay", "multichannel", "context_losses", "value")]["value"] == "1"
+    assert by_key[("replay", "omnichannel", "context_losses", "value")]["value"] == "0"
+    assert by_key[("replay", "multichannel", "context_loss_rate", "value")]["unit"] == "share"
     table = _compare(tenant, "table")
-    assert "REPLAY" in table and "Context losses" in table and "omnichannel" in table
+    assert "REPLAY" in table and "Context losses" in table and "Omnichannel" in table
 
 
 def test_compare_command_errors(tenant):
