@@ -99,6 +99,7 @@ INSTALLED_APPS = [
     "journeys",
     "simulator",
     "insights",
+    "imports",
 ]
 
 MIDDLEWARE = [
@@ -319,3 +320,6 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="WARNING")},
 }
+
+# History imports (docs/import.md): where files uploaded to POST /imports/ wait for their task.
+IMPORTS_UPLOAD_DIR = env("IMPORTS_UPLOAD_DIR", default=str(BASE_DIR / "var" / "imports"))
