@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import os
 
-from django.db import transaction
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status
 from rest_framework.parsers import MultiPartParser
@@ -64,7 +63,7 @@ class ImportListApi(TenantApi):
         except OSError as exc:
             raise ApplicationError("The file could not be stored.", {"file": [str(exc)]}) from None
         imp.save()
-        transaction.on_commit(lambda: history_import_run.delay(imp.pk))
+        history_import_run.delay(imp.pk)  # the record is committed (no transaction is open here)
         imp.refresh_from_db()
         return Response(import_summary(imp), status=status.HTTP_202_ACCEPTED)
 
