@@ -44,7 +44,7 @@ def test_difference_in_differences_recovers_a_known_effect(tenant, channels):
     tenant.refresh_from_db()
     means = {("before", "holdout"): 3, ("before", "treatment"): 3, ("after", "holdout"): 4, ("after", "treatment"): 2}
     cohorts = set()
-    for i in range(40):
+    for _i in range(40):
         c = contact(tenant)
         cohort = experiment_cohort(tenant, c.pk)
         cohorts.add(cohort)
