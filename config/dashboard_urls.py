@@ -7,6 +7,7 @@ from django.views.generic import RedirectView
 from crm.dashboard_urls import urlpatterns as crm_pages
 from insights.views.comparison import ComparisonView
 from insights.views.journeys import JourneyListView
+from insights.views.plan import PlanView
 
 app_name = "dashboard"
 
@@ -15,4 +16,5 @@ urlpatterns = [
     *crm_pages,
     path("dashboard/journeys/", JourneyListView.as_view(), name="journeys"),
     path("dashboard/comparison/", ComparisonView.as_view(), name="comparison"),
+    path("dashboard/comparison/plan/", PlanView.as_view(), name="comparison-plan"),
 ]
