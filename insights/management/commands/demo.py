@@ -9,7 +9,7 @@ data (the month is simulated once) and prints a fresh password and the compariso
 from __future__ import annotations
 
 import secrets
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
@@ -26,6 +26,8 @@ from simulator.models import SimulationRun
 from simulator.services import simulation_run
 
 SLUG, USERNAME = "demo", "demo"
+SAMPLE_HISTORY = "samples/history.csv"
+SAMPLE_PERIOD = (datetime(2026, 1, 1, tzinfo=UTC), datetime(2026, 2, 1, tzinfo=UTC))
 CUSTOMERS, DAYS, SEED, HOLDOUT = 60, 30, 2026, 50
 
 
@@ -45,6 +47,21 @@ def demo_tenant(*, since: datetime) -> tuple[Tenant, bool]:
     return tenant, True
 
 
+def demo_history(tenant: Tenant) -> str:
+    """Import the sample history (run again: nothing new) and its comparison, as a table."""
+    from django.conf import settings
+
+    from imports.service import import_prepare, import_run
+
+    path = str(settings.BASE_DIR / SAMPLE_HISTORY)
+    imp = import_run(history_import=import_prepare(tenant=tenant, path=path, fmt="csv", by="demo"), path=path)
+    report = comparison_report(tenant=tenant, start=SAMPLE_PERIOD[0], end=SAMPLE_PERIOD[1])
+    return (
+        f"\nImported {SAMPLE_HISTORY}: {imp.rows} rows, {imp.imported} imported, {imp.skipped} already there, "
+        f"{imp.error_count} refused. Its month, January 2026:\n\n" + as_table(report)
+    )
+
+
 def demo_login(tenant: Tenant) -> str:
     """The staff user (no superuser) with a manager membership; a new password each run."""
     user, _ = get_user_model().objects.get_or_create(username=USERNAME, defaults={"is_staff": True})
@@ -62,8 +79,11 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--customers", type=int, default=None, help=f"simulated customers (default {CUSTOMERS})")
         parser.add_argument("--days", type=int, default=None, help=f"simulated days (default {DAYS})")
+        parser.add_argument(
+            "--history", action="store_true", help=f"also import the sample history {SAMPLE_HISTORY} and compare it"
+        )
 
-    def handle(self, *args, customers=None, days=None, **options):
+    def handle(self, *args, customers=None, days=None, history=False, **options):
         customers, days = customers or CUSTOMERS, days or DAYS
         call_command("migrate", interactive=False, verbosity=0)
         start = default_start(days)
@@ -98,4 +118,7 @@ class Command(BaseCommand):
             f"  API key: .venv/bin/python manage.py create_api_key {SLUG} --role manager\n"
             f"  Same report: .venv/bin/python manage.py compare {SLUG} --start {run.start.isoformat()} "
             f"--end {run.end.isoformat()} [--format json|csv]\n"
+            f"  Import a sample history: .venv/bin/python manage.py demo --history   (the file: {SAMPLE_HISTORY})\n"
         )
+        if history:
+            self.stdout.write(demo_history(tenant))
