@@ -9,6 +9,7 @@ turns the fields into a ``Row`` (addresses normalised as live traffic's are) or 
 from __future__ import annotations
 
 import csv
+import functools
 import hashlib
 import io
 import json
@@ -52,6 +53,10 @@ CONTACT_FIELDS = (
     ("contact_phone", IdentityKind.PHONE),
 )
 csv.field_size_limit(MAX_TEXT * 4)
+# the choices as tuples once (``TextChoices.values`` builds a new list at each call)
+CHANNEL_KINDS = tuple(ChannelKind.values)
+DIRECTIONS = tuple(Direction.values)
+PURPOSES = tuple(Purpose.values)
 
 
 class RowError(Exception):
@@ -185,6 +190,7 @@ def _when(fields: dict) -> datetime:
     return value
 
 
+@functools.lru_cache(maxsize=65536)  # bounded: a customer's address recurs on many rows
 def _address(kind: str, raw: str, region: str, name: str) -> str:
     try:
         return normalize_address(kind, raw, region=region, field=name)
@@ -251,8 +257,8 @@ def row_check(line: int, fields: dict, *, tenant: Tenant, channel_kinds: set[str
         if not row.event_name:
             raise RowError("event_name", "this field is required for an event")
         row.channel_kind = _text(fields, "channel_kind", 16)
-        if row.channel_kind and row.channel_kind not in ChannelKind.values:
-            raise RowError("channel_kind", f"expected one of {', '.join(ChannelKind.values)}")
+        if row.channel_kind and row.channel_kind not in CHANNEL_KINDS:
+            raise RowError("channel_kind", f"expected one of {', '.join(CHANNEL_KINDS)}")
         row.properties = _properties(fields)
         _amount(fields, row.properties)
         if not identities:
@@ -262,11 +268,11 @@ def row_check(line: int, fields: dict, *, tenant: Tenant, channel_kinds: set[str
 
 
 def _message_check(row: Row, fields: dict, *, region: str, channel_kinds: set[str]) -> None:
-    row.channel_kind = _choice(fields, "channel_kind", ChannelKind.values)
+    row.channel_kind = _choice(fields, "channel_kind", CHANNEL_KINDS)
     if row.channel_kind not in channel_kinds:
         raise RowError("channel_kind", f"the tenant has no {row.channel_kind} channel")
-    row.direction = _choice(fields, "direction", Direction.values)
-    row.purpose = _choice(fields, "purpose", Purpose.values, Purpose.CONVERSATION)
+    row.direction = _choice(fields, "direction", DIRECTIONS)
+    row.purpose = _choice(fields, "purpose", PURPOSES, Purpose.CONVERSATION)
     if row.direction == Direction.INBOUND and row.purpose != Purpose.CONVERSATION:
         raise RowError("purpose", "an inbound message is a conversation")
     kind = IDENTITY_KIND_FOR_CHANNEL[row.channel_kind]

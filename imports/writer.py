@@ -36,10 +36,41 @@ from crm.models import (
 )
 from crm.policies import policy_for_contact, tenant_policy
 
+from .copy import bulk_insert
 from .models import HistoryImport, ImportedRow
 from .rows import Row
 
 LOOKUP_CHUNK = 500
+MESSAGE_FIELDS = (
+    "tenant_id",
+    "contact_id",
+    "ticket_id",
+    "channel_id",
+    "direction",
+    "purpose",
+    "status",
+    "subject",
+    "text",
+    "from_address",
+    "to_address",
+    "external_id",
+    "in_reply_to",
+    "metadata",
+    "occurred_at",
+    "sent_at",
+)
+EVENT_FIELDS = ("tenant_id", "contact_id", "name", "channel_id", "channel_kind", "properties", "occurred_at")
+TICKET_FIELDS = (
+    "tenant_id",
+    "contact_id",
+    "channel_id",
+    "status",
+    "mode",
+    "subject",
+    "created_at",
+    "last_message_at",
+    "first_response_at",
+)
 
 
 def _chunks(values: Iterable, size: int = LOOKUP_CHUNK):
@@ -91,16 +122,18 @@ class BatchWriter:
         tickets = self._tickets(rows, contacts)
         imported_rows = []
         messages = [self._message(r, contacts[i], tickets.get(i)) for i, r in enumerate(rows) if r.type == "message"]
-        Message.objects.bulk_create(messages)
+        for m in messages:
+            m.ticket_id = m.ticket.pk if m.ticket is not None else None
+        bulk_insert(Message, messages, MESSAGE_FIELDS)
         events = [self._event(r, contacts[i]) for i, r in enumerate(rows) if r.type == "event"]
-        Event.objects.bulk_create(events)
+        bulk_insert(Event, events, EVENT_FIELDS)
         messages_iter, events_iter = iter(messages), iter(events)
         for r in rows:
             target = {"message": next(messages_iter)} if r.type == "message" else {"event": next(events_iter)}
             imported_rows.append(
                 ImportedRow(tenant=self.tenant, key=r.key, history_import=self.history_import, **target)
             )
-        ImportedRow.objects.bulk_create(imported_rows)
+        bulk_insert(ImportedRow, imported_rows, ("tenant_id", "key", "history_import_id", "message_id", "event_id"))
 
     def _contacts(self, rows: list[Row]) -> list[int]:
         """The contact id of each row: the owner of its first known identity, else a new
@@ -131,12 +164,14 @@ class BatchWriter:
                     owner[identity] = contact
                     new_identities.append(identity)
             chosen.append(contact)
-        Contact.objects.bulk_create(new_contacts)
-        Identity.objects.bulk_create(
+        bulk_insert(Contact, new_contacts, ("tenant_id", "name"))
+        bulk_insert(
+            Identity,
             [
                 Identity(tenant=self.tenant, contact_id=_id(owner[(kind, address)]), kind=kind, address=address)
                 for kind, address in new_identities
-            ]
+            ],
+            ("tenant_id", "contact_id", "kind", "address"),
         )
         return [_id(c) for c in chosen]
 
@@ -194,7 +229,7 @@ class BatchWriter:
             if ticket.pk is not None:
                 touched[ticket.pk] = ticket
             out[i] = ticket
-        Ticket.objects.bulk_create(new)
+        bulk_insert(Ticket, new, TICKET_FIELDS)
         Ticket.objects.bulk_update(list(touched.values()), ["last_message_at", "first_response_at"])
         for i, ticket in out.items():
             channels_of.add((ticket.pk, self.channels[rows[i].channel_kind].pk))
