@@ -135,7 +135,7 @@ def run() -> dict:
     rows = int(os.environ.get("BENCH_IMPORT_ROWS", "1000000"))
     contacts = int(os.environ.get("BENCH_IMPORT_CONTACTS", "100000"))
     url = os.environ.get("BENCH_IMPORT_DATABASE_URL", DEFAULT_DATABASE_URL)
-    config = ServerConfig(database_url=url)
+    config = ServerConfig(database_url=url, cache_url="locmemcache://")
     with tempfile.TemporaryDirectory() as tmp:
         path = os.path.join(tmp, "history.csv")
         write_file(path, rows, contacts)
