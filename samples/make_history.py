@@ -9,12 +9,36 @@ import random
 import sys
 from datetime import UTC, datetime, timedelta
 
-COLUMNS = ["type", "occurred_at", "channel_kind", "direction", "purpose", "from", "to", "contact_email",
-           "contact_phone", "subject", "text", "external_id", "event_name", "properties", "amount", "currency"]
-QUESTIONS = ["Where is my order?", "Can I change my delivery address?", "The item arrived damaged.",
-             "How do I return a product?", "Is this available in blue?"]
-ANSWERS = ["Thanks for writing, we are looking into it.", "Done, you will get a confirmation.",
-           "Sorry about that: a replacement is on its way."]
+COLUMNS = [
+    "type",
+    "occurred_at",
+    "channel_kind",
+    "direction",
+    "purpose",
+    "from",
+    "to",
+    "contact_email",
+    "contact_phone",
+    "subject",
+    "text",
+    "external_id",
+    "event_name",
+    "properties",
+    "amount",
+    "currency",
+]
+QUESTIONS = [
+    "Where is my order?",
+    "Can I change my delivery address?",
+    "The item arrived damaged.",
+    "How do I return a product?",
+    "Is this available in blue?",
+]
+ANSWERS = [
+    "Thanks for writing, we are looking into it.",
+    "Done, you will get a confirmation.",
+    "Sorry about that: a replacement is on its way.",
+]
 
 
 def main(out=sys.stdout) -> None:
@@ -29,20 +53,91 @@ def main(out=sys.stdout) -> None:
         kind = rng.choice(["email", "email", "sms"])
         question = rng.choice(QUESTIONS)
         sender = email if kind == "email" else phone
-        rows.append(["message", t, kind, "inbound", "conversation", sender, "", email, phone,
-                     "Question" if kind == "email" else "", question, f"h{i}-1", "", "", "", ""])
+        rows.append(
+            [
+                "message",
+                t,
+                kind,
+                "inbound",
+                "conversation",
+                sender,
+                "",
+                email,
+                phone,
+                "Question" if kind == "email" else "",
+                question,
+                f"h{i}-1",
+                "",
+                "",
+                "",
+                "",
+            ]
+        )
         if rng.random() < 0.4:  # the customer chases on the other channel
             other = "sms" if kind == "email" else "email"
-            rows.append(["message", t + timedelta(hours=rng.uniform(1, 6)), other, "inbound", "conversation",
-                         phone if other == "sms" else email, "", email, phone, "", "Any news?", f"h{i}-2",
-                         "", "", "", ""])
+            rows.append(
+                [
+                    "message",
+                    t + timedelta(hours=rng.uniform(1, 6)),
+                    other,
+                    "inbound",
+                    "conversation",
+                    phone if other == "sms" else email,
+                    "",
+                    email,
+                    phone,
+                    "",
+                    "Any news?",
+                    f"h{i}-2",
+                    "",
+                    "",
+                    "",
+                    "",
+                ]
+            )
         reply_at = t + timedelta(hours=rng.lognormvariate(1.0, 0.9))
-        rows.append(["message", reply_at, kind, "outbound", "conversation", "", sender, email, phone, "",
-                     rng.choice(ANSWERS), f"h{i}-r", "", "", "", ""])
+        rows.append(
+            [
+                "message",
+                reply_at,
+                kind,
+                "outbound",
+                "conversation",
+                "",
+                sender,
+                email,
+                phone,
+                "",
+                rng.choice(ANSWERS),
+                f"h{i}-r",
+                "",
+                "",
+                "",
+                "",
+            ]
+        )
         for k in range(rng.choice([0, 0, 1, 1, 2])):
             amount = round(rng.lognormvariate(3.8, 0.9), 2)
-            rows.append(["event", t + timedelta(days=1 + k * 5), "", "", "", "", "", email, "", "", "", f"p{i}-{k}",
-                         "purchase", '{"source": "import"}', amount, "EUR"])
+            rows.append(
+                [
+                    "event",
+                    t + timedelta(days=1 + k * 5),
+                    "",
+                    "",
+                    "",
+                    "",
+                    "",
+                    email,
+                    "",
+                    "",
+                    "",
+                    f"p{i}-{k}",
+                    "purchase",
+                    '{"source": "import"}',
+                    amount,
+                    "EUR",
+                ]
+            )
     rows.sort(key=lambda r: r[1])
     for row in rows:
         row[1] = row[1].isoformat().replace("+00:00", "Z")
