@@ -10,6 +10,7 @@ from insights.metrics.plan import METRICS, experiment_plan
 
 PLAN_LABELS = {
     "first_response_seconds": _("First response time (seconds, mean)"),
+    "first_response_seconds_mean": _("First response time (seconds, mean)"),
     "resolution_seconds": _("Resolution time (seconds, mean)"),
     "customer_messages_per_episode": _("Customer messages per episode"),
     "tickets_per_episode": _("Tickets per episode"),
@@ -20,6 +21,17 @@ PLAN_LABELS = {
     "average_order_value": _("Average order value"),
     "purchase_rate": _("Purchase rate"),
     "repeat_purchase_rate": _("Repeat purchase rate"),
+}
+
+
+UNIT_LABELS = {
+    "episode": _("episodes"),
+    "ticket": _("tickets"),
+    "rating": _("ratings"),
+    "enrolment": _("enrolments"),
+    "contact": _("contacts"),
+    "purchase": _("purchases"),
+    "buyer": _("buyers"),
 }
 
 
