@@ -190,12 +190,19 @@ def _when(fields: dict) -> datetime:
     return value
 
 
-@functools.lru_cache(maxsize=65536)  # bounded: a customer's address recurs on many rows
 def _address(kind: str, raw: str, region: str, name: str) -> str:
+    normalised = _normalised(kind, raw, region)
+    if isinstance(normalised, ApplicationError):
+        raise RowError(name, normalised.message)
+    return normalised
+
+
+@functools.lru_cache(maxsize=65536)  # bounded: a customer's address recurs on many rows and columns
+def _normalised(kind: str, raw: str, region: str) -> str | ApplicationError:
     try:
-        return normalize_address(kind, raw, region=region, field=name)
+        return normalize_address(kind, raw, region=region)
     except ApplicationError as exc:
-        raise RowError(name, exc.message) from None
+        return exc
 
 
 def _properties(fields: dict) -> dict:
