@@ -25,29 +25,11 @@ import tempfile
 import time
 from datetime import UTC, datetime, timedelta
 
+from imports.columns import COLUMNS
+
 DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/crm_bench_import"
 T0 = datetime(2025, 1, 6, tzinfo=UTC)
 TARGET_RATIO, TARGET_MB = 0.2, 300
-#: the import columns (imports.rows.COLUMNS, not imported here: Django is set up in the children)
-COLUMNS = (
-    "type",
-    "occurred_at",
-    "channel_kind",
-    "direction",
-    "purpose",
-    "from",
-    "to",
-    "contact_email",
-    "contact_phone",
-    "contact_external_id",
-    "subject",
-    "text",
-    "external_id",
-    "event_name",
-    "properties",
-    "amount",
-    "currency",
-)
 
 
 def write_file(path: str, rows: int, contacts: int) -> None:

@@ -24,25 +24,8 @@ from crm.errors import ApplicationError
 from crm.models import ChannelKind, Direction, IdentityKind, Purpose, Tenant
 from crm.services.addresses import IDENTITY_KIND_FOR_CHANNEL, normalize_address
 
-COLUMNS = (
-    "type",
-    "occurred_at",
-    "channel_kind",
-    "direction",
-    "purpose",
-    "from",
-    "to",
-    "contact_email",
-    "contact_phone",
-    "contact_external_id",
-    "subject",
-    "text",
-    "external_id",
-    "event_name",
-    "properties",
-    "amount",
-    "currency",
-)
+from .columns import COLUMNS
+
 MAX_TEXT = 100_000
 MAX_NAME = 100
 MAX_EXTERNAL_ID = 255

@@ -8,25 +8,14 @@ import csv
 import random
 import sys
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
-COLUMNS = [
-    "type",
-    "occurred_at",
-    "channel_kind",
-    "direction",
-    "purpose",
-    "from",
-    "to",
-    "contact_email",
-    "contact_phone",
-    "subject",
-    "text",
-    "external_id",
-    "event_name",
-    "properties",
-    "amount",
-    "currency",
-]
+sys.path.insert(0, str(Path(__file__).absolute().parent.parent))
+from imports.columns import COLUMNS  # noqa: E402
+
+HEADER = [c for c in COLUMNS if c != "contact_external_id"]  # a file may name any subset
+
+
 QUESTIONS = [
     "Where is my order?",
     "Can I change my delivery address?",
@@ -44,7 +33,7 @@ ANSWERS = [
 def main(out=sys.stdout) -> None:
     rng = random.Random(2026)
     writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(COLUMNS)
+    writer.writerow(HEADER)
     start = datetime(2026, 1, 5, 8, tzinfo=UTC)
     rows = []
     for i in range(40):
