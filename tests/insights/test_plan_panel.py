@@ -40,3 +40,27 @@ def test_the_plan_page_answers_with_the_sample_needed(staff_client, tenant, chan
     assert 'id="plan"' in page
     bad = staff_client.get("/dashboard/comparison/plan/", {"metric": "purchase_rate", "mde": "3"})
     assert bad.status_code == 200 and 'id="plan"' not in bad.content.decode()
+
+
+def test_the_panel_says_what_comes_from_imported_data_and_warns_of_a_confounded_switch(
+    staff_client, tenant, channels, tmp_path
+):
+    from crm.models import ModeChange
+    from crm.services.tenants import tenant_update
+    from imports.service import import_prepare, import_run
+    from tests.imports.test_import_csv import csv_file
+
+    path = tmp_path / "h.csv"
+    path.write_text(csv_file())
+    import_run(history_import=import_prepare(tenant=tenant, path=str(path), fmt="csv"), path=str(path))
+    from datetime import UTC, datetime
+
+    ModeChange.objects.create(
+        tenant=tenant, mode="omnichannel", changed_at=datetime(2026, 1, 1, tzinfo=UTC), changed_by="t"
+    )
+    tenant_update(tenant=tenant, changes={"mode": "multichannel"}, by="test", at=datetime(2026, 3, 5, tzinfo=UTC))
+    with translation.override("fr"):
+        page = staff_client.get(
+            "/dashboard/comparison/", {"start": "2026-03-01", "end": "2026-03-30"}, HTTP_ACCEPT_LANGUAGE="fr"
+        ).content.decode()
+    assert 'id="imported-notice"' in page and 'id="confounded"' in page
