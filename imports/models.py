@@ -12,9 +12,22 @@ from django.utils.translation import gettext_lazy as _
 from crm.models import TenantOwned
 
 
+class UploadStorage(FileSystemStorage):
+    """Where uploaded history files wait for their task: ``IMPORTS_UPLOAD_DIR``, read at each use."""
+
+    @property
+    def base_location(self) -> str:
+        return settings.IMPORTS_UPLOAD_DIR
+
+    @property
+    def location(self) -> str:
+        import os
+
+        return os.path.abspath(self.base_location)
+
+
 def upload_storage() -> FileSystemStorage:
-    """Where uploaded history files wait for their task (``IMPORTS_UPLOAD_DIR``)."""
-    return FileSystemStorage(location=settings.IMPORTS_UPLOAD_DIR)
+    return UploadStorage()
 
 
 class ImportFormat(models.TextChoices):

@@ -5,6 +5,11 @@ import pytest
 from imports.service import import_prepare, import_run
 
 
+@pytest.fixture(autouse=True)
+def _uploads_in_tmp(settings, tmp_path):
+    settings.IMPORTS_UPLOAD_DIR = str(tmp_path / "uploads")
+
+
 @pytest.fixture
 def write(tmp_path):
     def _write(name: str, content: str | bytes):
