@@ -7,6 +7,7 @@ from django.views.generic import RedirectView
 from crm.dashboard_urls import urlpatterns as crm_pages
 from insights.views.comparison import ComparisonRefreshView, ComparisonStatusView, ComparisonView
 from insights.views.journeys import JourneyListView
+from insights.views.plan import PlanView
 from journeys.views import JourneyView
 
 app_name = "dashboard"
@@ -19,4 +20,5 @@ urlpatterns = [
     path("dashboard/comparison/", ComparisonView.as_view(), name="comparison"),
     path("dashboard/comparison/status/", ComparisonStatusView.as_view(), name="comparison-status"),
     path("dashboard/comparison/refresh/", ComparisonRefreshView.as_view(), name="comparison-refresh"),
+    path("dashboard/comparison/plan/", PlanView.as_view(), name="comparison-plan"),
 ]

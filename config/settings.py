@@ -101,6 +101,7 @@ INSTALLED_APPS = [
     "insights",
     "channels",
     "live",
+    "imports",
 ]
 
 MIDDLEWARE = [
@@ -367,3 +368,5 @@ MIDDLEWARE.append("channels_app.widget.presence.DashboardPresenceMiddleware")
 # Insights: the stored comparison report is computed by a task (eager without a broker).
 INSIGHTS_REPORT_SOFT_TIME_LIMIT = env.int("INSIGHTS_REPORT_SOFT_TIME_LIMIT", default=900)
 INSIGHTS_REPORT_TIME_LIMIT = env.int("INSIGHTS_REPORT_TIME_LIMIT", default=960)
+# History imports (docs/import.md): where files uploaded to POST /imports/ wait for their task.
+IMPORTS_UPLOAD_DIR = env("IMPORTS_UPLOAD_DIR", default=str(BASE_DIR / "var" / "imports"))

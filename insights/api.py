@@ -12,6 +12,8 @@ from crm.api.base import TenantApi
 from crm.errors import ApplicationError
 
 from .metrics.comparison import default_period
+from .metrics.plan import METRICS as PLAN_METRICS
+from .metrics.plan import experiment_plan
 from .reports.services import report_answer
 from .reports.table import as_csv
 
@@ -54,3 +56,33 @@ class ComparisonApi(TenantApi):
         if start >= end:
             raise ApplicationError("start must be before end.", {"start": ["must be before end"]})
         return Response(report_answer(tenant=self.tenant, start=start, end=end).data)
+
+
+class ComparisonPlanApi(TenantApi):
+    """``GET /api/v1/comparison/plan/?metric=&mde=``: the contacts and weeks an experiment
+    needs at this tenant's volume (insights/metrics/plan.py)."""
+
+    class PlanSerializer(serializers.Serializer):
+        metric = serializers.ChoiceField(choices=sorted(PLAN_METRICS))
+        mde = serializers.FloatField(help_text="the absolute difference to detect, in the metric's unit")
+
+        def validate_mde(self, value: float) -> float:
+            if not value > 0 or value != value or value == float("inf"):
+                raise serializers.ValidationError("must be a number above 0")
+            return value
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("metric", str, required=True, enum=sorted(PLAN_METRICS)),
+            OpenApiParameter("mde", float, required=True, description="absolute difference, in the metric's unit"),
+        ],
+        responses={200: dict},
+        summary="Sample an experiment needs (80% power, 5% two-sided)",
+    )
+    def get(self, request):
+        query = self.PlanSerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        data = query.validated_data
+        if PLAN_METRICS[data["metric"]][0] == "rate" and data["mde"] >= 1:
+            raise ApplicationError("A rate's difference is below 1.", {"mde": ["below 1 for a rate"]})
+        return Response(experiment_plan(tenant=self.tenant, metric=data["metric"], mde=data["mde"]))

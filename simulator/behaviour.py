@@ -36,6 +36,9 @@ class Behaviour:
     purchase_after_cart_probability: float = 0.45
     purchase_delay_hours: tuple = (0.5, 5.0)
     store_purchase_share: float = 0.5
+    order_value_median: float = 45.0
+    order_value_sigma: float = 0.9
+    order_currency: str = "EUR"
     redeem_offer_probability: float = 0.7
     product_views_per_customer_month: float = 0.5
     stop_after_needless_reminder_probability: float = 0.25
@@ -71,6 +74,9 @@ class Behaviour:
             f"{b.purchase_delay_hours[0]}-{b.purchase_delay_hours[1]} h, in store with probability "
             f"{b.store_purchase_share}, else online, presenting an offer code received with probability "
             f"{b.redeem_offer_probability}.",
+            f"An order's amount is log-normal: median {b.order_value_median} {b.order_currency}, sigma "
+            f"{b.order_value_sigma} (a heavy tail: a few large orders), drawn apart from the other choices "
+            "so that adding it changed no other figure.",
             f"Products viewed on the website: Poisson, {b.product_views_per_customer_month} per customer per 30 days.",
             f"A customer who receives a marketing SMS after buying replies STOP with probability "
             f"{b.stop_after_needless_reminder_probability}.",

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+import random
 from datetime import datetime
 
 from channels_app.adapters.base import InboundEvent
@@ -200,6 +202,14 @@ def product_view(now: datetime, sim: Simulation, customer: Customer) -> None:
     sim.counts["products viewed"] += 1
 
 
+def order_value(sim: Simulation, customer: Customer, now: datetime, product: str) -> dict:
+    """The order's amount, from a generator of its own seeded by the order (the simulation's
+    other draws are the same with or without it)."""
+    rng = random.Random(f"order:{customer.index}:{now.isoformat()}:{product}")
+    amount = rng.lognormvariate(math.log(sim.b.order_value_median), sim.b.order_value_sigma)
+    return {"amount": round(amount, 2), "currency": sim.b.order_currency}
+
+
 def customer_buys(now: datetime, sim: Simulation, customer: Customer, kind: str, product: str) -> None:
     from journeys.models import Offer
     from journeys.services.offers import offer_redeem
@@ -223,7 +233,7 @@ def customer_buys(now: datetime, sim: Simulation, customer: Customer, kind: str,
         contact=contact,
         name="purchase",
         channel=sim.channels[kind],
-        properties={"product": product},
+        properties={"product": product, **order_value(sim, customer, now, product)},
         occurred_at=now,
     )
     sim.counts[f"purchases ({kind})"] += 1

@@ -10,6 +10,7 @@ from django.utils import timezone
 from crm.models import Tenant
 from simulator.selectors import simulation_assumptions_for
 
+from .history import report_extend
 from .observed import observed_metrics
 from .profile import profile_metrics
 from .replay import replay_metrics
@@ -63,7 +64,7 @@ def comparison_report(
         assumptions = simulation_assumptions(tenant=tenant, start=start, end=end)
     if assumptions:
         report["assumptions"] = assumptions
-    return report
+    return report_extend(report, tenant=tenant, start=start, end=end)
 
 
 def simulation_assumptions(*, tenant: Tenant, start: datetime, end: datetime) -> list:

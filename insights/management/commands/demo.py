@@ -9,7 +9,7 @@ data (the month is simulated once) and prints a fresh password and the compariso
 from __future__ import annotations
 
 import secrets
-from datetime import datetime, time, timedelta
+from datetime import UTC, datetime, time, timedelta
 from urllib.parse import urlsplit
 
 from django.conf import settings
@@ -31,6 +31,8 @@ from simulator.population import WIDGET_ORIGINS
 from simulator.services import simulation_run
 
 SLUG, USERNAME = "demo", "demo"
+SAMPLE_HISTORY = "samples/history.csv"
+SAMPLE_PERIOD = (datetime(2026, 1, 1, tzinfo=UTC), datetime(2026, 2, 1, tzinfo=UTC))
 CUSTOMERS, DAYS, SEED, HOLDOUT = 60, 30, 2026, 50
 
 
@@ -48,6 +50,19 @@ def demo_tenant(*, since: datetime) -> tuple[Tenant, bool]:
     changes = {"frequency_cap_max_sends": 2, "frequency_cap_days": 7, "offer_links": {"email": ["webchat"]}}
     tenant = tenant_update(tenant=tenant, changes=changes, by="demo")
     return tenant, True
+
+
+def demo_history(tenant: Tenant) -> str:
+    """Import the sample history (run again: nothing new) and its comparison, as a table."""
+    from imports.service import import_prepare, import_run
+
+    path = str(settings.BASE_DIR / SAMPLE_HISTORY)
+    imp = import_run(history_import=import_prepare(tenant=tenant, path=path, fmt="csv", by="demo"), path=path)
+    report = report_answer(tenant=tenant, start=SAMPLE_PERIOD[0], end=SAMPLE_PERIOD[1]).data
+    return (
+        f"\nImported {SAMPLE_HISTORY}: {imp.rows} rows, {imp.imported} imported, {imp.skipped} already there, "
+        f"{imp.error_count} refused. Its month, January 2026:\n\n" + as_table(report)
+    )
 
 
 def demo_login(tenant: Tenant) -> str:
@@ -84,8 +99,11 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--customers", type=int, default=None, help=f"simulated customers (default {CUSTOMERS})")
         parser.add_argument("--days", type=int, default=None, help=f"simulated days (default {DAYS})")
+        parser.add_argument(
+            "--history", action="store_true", help=f"also import the sample history {SAMPLE_HISTORY} and compare it"
+        )
 
-    def handle(self, *args, customers=None, days=None, **options):
+    def handle(self, *args, customers=None, days=None, history=False, **options):
         customers, days = customers or CUSTOMERS, days or DAYS
         call_command("migrate", interactive=False, verbosity=0)
         call_command("collectstatic", interactive=False, verbosity=0)  # served as is by the server
@@ -114,6 +132,8 @@ class Command(BaseCommand):
         self.stdout.write("")
         self.stdout.write(as_table(report), ending="")
         self.stdout.write(how_to_open(tenant, run.start, run.end, password) + demo_widget(tenant))
+        if history:
+            self.stdout.write(demo_history(tenant))
 
 
 def local_midnight(at: datetime, tenant: Tenant) -> datetime:
@@ -145,4 +165,5 @@ def how_to_open(tenant: Tenant, start: datetime, end: datetime, password: str) -
         f"  Same report: .venv/bin/python manage.py compare {SLUG} {period} [--format json|csv]"
         f"   (dates in {tenant.timezone}, end excluded)\n"
         + (f"  Channel webhooks, e.g. {channel.name}: {webhook_url(channel)}\n" if channel else "")
+        + f"  Import a sample history: .venv/bin/python manage.py demo --history   (the file: {SAMPLE_HISTORY})\n"
     )

@@ -61,6 +61,9 @@ def world(tenant, api, channels, manager_api):
         trigger_event="t",
         steps=[{"type": "send", "channel": channels["sms"].pk, "purpose": "marketing", "template": "Hi"}],
     )
+    from imports.models import HistoryImport
+
+    history_import = HistoryImport.objects.create(tenant=tenant, file_name="h.csv", file_sha256="0" * 64, format="csv")
     canned = manager_api.post(
         "/api/v1/canned-responses/",
         {"shortcut": "hi", "title": "Hello", "text": "Hello {{ contact.name }}"},
@@ -69,6 +72,7 @@ def world(tenant, api, channels, manager_api):
     api.post(f"/api/v1/tickets/{first['ticket']}/notes/", {"text": "a note"}, format="json")
     return {
         "canned-responses": canned["id"],
+        "imports": history_import.pk,
         "channels": channels["email"].pk,
         "contacts": contact.pk,
         "tickets": first["ticket"],
@@ -76,6 +80,10 @@ def world(tenant, api, channels, manager_api):
         "journeys": journey.pk,
         "erased": erased.pk,
     }
+
+
+#: the query a GET needs to answer 200
+QUERIES = {"/api/v1/comparison/plan/": "?metric=csat&mde=0.5"}
 
 
 def _operations(schema):
@@ -89,7 +97,7 @@ def test_every_list_and_detail_answer_validates_against_the_schema(schema, make_
     seen = set()
     for path in _operations(schema):
         collection = re.match(r"/api/v1/([a-z-]+)/", path).group(1)
-        url = path.replace("{id}", str(world.get(collection, 0)))
+        url = path.replace("{id}", str(world.get(collection, 0))) + QUERIES.get(path, "")
         response = client.get(url)
         assert response.status_code == 200, (url, response.content[:300])
         validate(schema, path, "get", response)
