@@ -3,6 +3,7 @@
 from django.urls import path
 
 from crm.views.access import TenantSwitchView
+from crm.views.attachments import AttachmentView
 from crm.views.contacts import ContactListView, ContactView
 from crm.views.inbox import InboxView, TicketAssignView, TicketStatusView, TicketView
 
@@ -14,4 +15,5 @@ urlpatterns = [
     path("dashboard/contacts/", ContactListView.as_view(), name="contacts"),
     path("dashboard/contacts/<int:pk>/", ContactView.as_view(), name="contact"),
     path("dashboard/tenant/", TenantSwitchView.as_view(), name="tenant-switch"),
+    path("dashboard/attachments/<int:pk>/", AttachmentView.as_view(), name="attachment"),
 ]

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import audit, channels, contacts, messages, tenants, tickets
+from . import attachments, audit, channels, contacts, messages, tenants, tickets
 
 urlpatterns = [
     path("tenant/", tenants.TenantDetailApi.as_view(), name="tenant"),
@@ -20,4 +20,5 @@ urlpatterns = [
     path("tickets/<int:pk>/messages/", tickets.TicketMessagesApi.as_view(), name="ticket-messages"),
     path("tickets/<int:pk>/context/", tickets.TicketContextApi.as_view(), name="ticket-context"),
     path("tickets/<int:pk>/reply/", tickets.TicketReplyApi.as_view(), name="ticket-reply"),
+    path("attachments/<int:pk>/content/", attachments.AttachmentContentApi.as_view(), name="attachment-content"),
 ]

@@ -1,3 +1,4 @@
+from .attachments import Attachment, AttachmentStatus
 from .audit import AuditEntry
 from .base import TenantOwned, TenantQuerySet
 from .channels import Channel, ChannelKind
@@ -9,6 +10,8 @@ from .tickets import Ticket, TicketChannel, TicketLink, TicketStatus
 
 __all__ = [
     "ApiKey",
+    "Attachment",
+    "AttachmentStatus",
     "AuditEntry",
     "Channel",
     "ChannelKind",

@@ -10,6 +10,7 @@ from crm.errors import ApplicationError
 from crm.models import TicketStatus
 from crm.selectors.contacts import contact_get
 from crm.selectors.tickets import ticket_context, ticket_get
+from crm.services.attachments import limits
 from crm.services.messages import ticket_reply
 from crm.services.tickets import ticket_update
 
@@ -35,6 +36,7 @@ class TicketView(DashboardView):
     """GET: the ticket and what the agent may see; POST: a reply through ``ticket_reply``."""
 
     nav = "inbox"
+    body_limit_setting = "ATTACHMENTS_MAX_REQUEST_BYTES"  # the reply form takes files
 
     def get(self, request, pk):
         ticket = ticket_get(tenant=self.tenant, pk=pk)
@@ -44,16 +46,20 @@ class TicketView(DashboardView):
 
     def post(self, request, pk):
         ticket = ticket_get(tenant=self.tenant, pk=pk)
-        form = ReplyForm(request.POST, tenant=self.tenant, allowed=reply_channels(tenant=self.tenant, ticket=ticket))
+        form = ReplyForm(
+            request.POST, request.FILES, tenant=self.tenant, allowed=reply_channels(tenant=self.tenant, ticket=ticket)
+        )
         if not form.is_valid():
             return self._page(ticket, form, status=400)
         try:
+            files = form.incoming_attachments()
             message = ticket_reply(
                 tenant=self.tenant,
                 ticket=ticket,
                 text=form.cleaned_data["text"],
                 channel=form.cleaned_data["channel"],
                 author=f"staff:{request.user.get_username()}",
+                attachments=files,
             )
         except ApplicationError as exc:
             form.add_error(None, exc.message)
@@ -75,6 +81,7 @@ class TicketView(DashboardView):
                 "contact_mode": contact_mode(tenant=self.tenant, contact=contact),
                 "form": form,
                 "transitions": ticket_transitions(ticket.status),
+                "attachment_limits": limits(),
             },
             status=status,
         )
