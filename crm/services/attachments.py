@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import binascii
 import hashlib
+import json
 import logging
 import os
 import re
@@ -40,7 +41,13 @@ logger = logging.getLogger(__name__)
 SIGNING_SALT = "crm.attachment.signed-url"
 #: text types a text file may keep when its sender declared them (others read as text/plain)
 TEXT_TYPES = {"application/json", "application/xml"}
-_FILENAME_UNSAFE = re.compile(r"[\x00-\x1f\x7f\"\\/]")
+_FILENAME_UNSAFE = re.compile('[\x00-\x1f\x7f"\\\\/\ud800-\udfff]')
+#: what no database column takes (NUL, lone surrogates): dropped from what a sender declared
+_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
+
+
+def _storable(value: str, limit: int) -> str:
+    return _UNSTORABLE.sub("", value or "")[:limit]
 
 
 @dataclass(frozen=True)
@@ -175,8 +182,8 @@ def attachments_add(*, message: Message, items: Iterable[IncomingAttachment]) ->
             tenant_id=message.tenant_id,
             message=message,
             filename=clean_filename(item.filename, item.content_type),
-            declared_type=(item.content_type or "")[:255],
-            source=item.source,
+            declared_type=_storable(item.content_type, 255),
+            source=item.source if not _UNSTORABLE.search(json.dumps(item.source)) else {},
         )
         if position >= settings.ATTACHMENTS_MAX_PER_MESSAGE:
             _failed(row, _("more than %(count)s files") % {"count": settings.ATTACHMENTS_MAX_PER_MESSAGE})
@@ -186,10 +193,10 @@ def attachments_add(*, message: Message, items: Iterable[IncomingAttachment]) ->
                 _failed(row, _("more than %(limit)s bytes together") % {"limit": settings.ATTACHMENTS_MAX_TOTAL_BYTES})
             else:
                 _fill(row, item.content, item.content_type)
-        elif item.source:
+        elif row.source:
             row.status = AttachmentStatus.PENDING
         else:
-            _failed(row, item.error or _("no content"))
+            _failed(row, item.error or (_("unreadable source") if item.source else _("no content")))
         rows.append(row)
     created = Attachment.objects.bulk_create(rows)
     for row in created:
@@ -199,7 +206,7 @@ def attachments_add(*, message: Message, items: Iterable[IncomingAttachment]) ->
 
 
 def _failed(row: Attachment, reason: str) -> None:
-    row.status, row.error = AttachmentStatus.FAILED, reason[:2000]
+    row.status, row.error = AttachmentStatus.FAILED, _storable(reason, 2000)
 
 
 def _fill(row: Attachment, content: bytes, declared: str) -> None:
@@ -220,14 +227,14 @@ def attachment_fetched(*, attachment: Attachment, content: bytes, content_type: 
     """Store the bytes a provider gave for a pending attachment (or record why not)."""
     if filename:
         attachment.filename = clean_filename(filename, content_type)
-    attachment.declared_type = (content_type or attachment.declared_type)[:255]
+    attachment.declared_type = _storable(content_type or attachment.declared_type, 255)
     _fill(attachment, content, attachment.declared_type)
     attachment.save()
 
 
 def attachment_fail(*, attachment_id: int, reason: str) -> None:
     Attachment.objects.filter(pk=attachment_id, status=AttachmentStatus.PENDING).update(
-        status=AttachmentStatus.FAILED, error=reason[:2000]
+        status=AttachmentStatus.FAILED, error=_storable(reason, 2000)
     )
 
 
