@@ -7,9 +7,9 @@ class ChannelsAppConfig(AppConfig):
     verbose_name = _("Channels")
 
     def ready(self) -> None:
-        from crm.models import Contact, Message
+        from crm.models import Attachment, Contact, Message
         from crm.providers import providers_connect
-        from crm.signals import contact_erasing, outbound_queued
+        from crm.signals import attachment_fetch_requested, contact_erasing, outbound_queued
 
         from .adapters.registry import autodiscover, registry
         from .services.erasure import webhook_payloads_erase
@@ -24,5 +24,15 @@ class ChannelsAppConfig(AppConfig):
         def erase_payloads(sender, *, tenant, contact, addresses, **kwargs):
             webhook_payloads_erase(tenant=tenant, contact=contact, addresses=addresses)
 
+        def fetch_media(sender, *, attachment, **kwargs):
+            from django.db import transaction
+
+            from .tasks import attachment_fetch
+
+            transaction.on_commit(lambda: attachment_fetch.delay(attachment.pk))
+
+        attachment_fetch_requested.connect(
+            fetch_media, sender=Attachment, dispatch_uid="channels_app.fetch_media", weak=False
+        )
         outbound_queued.connect(enqueue_delivery, sender=Message, dispatch_uid="channels_app.enqueue", weak=False)
         contact_erasing.connect(erase_payloads, sender=Contact, dispatch_uid="channels_app.erase", weak=False)

@@ -5,10 +5,12 @@ from __future__ import annotations
 import logging
 
 from celery import Task, shared_task
+from celery.utils.time import get_exponential_backoff_interval
 from django.conf import settings
 from django.db import DatabaseError, InterfaceError, OperationalError, close_old_connections
 
 from channels_app.errors import TransientProviderError
+from channels_app.services.media import attachment_fetch_do
 from channels_app.services.outbound import outbound_deliver, outbound_fail_unexpected
 from channels_app.services.outbox import outbox_sweep
 
@@ -57,3 +59,21 @@ def outbound_message_deliver(message_id: int) -> None:
 @shared_task(name="channels_app.outbox_sweep", acks_late=True)
 def outbox_sweep_task() -> int:
     return outbox_sweep()
+
+
+@shared_task(name="channels_app.attachment_fetch", bind=True, acks_late=True, max_retries=None)
+def attachment_fetch(self, attachment_id: int) -> None:
+    """Fetch a provider's media for a pending attachment; retried with backoff on transient
+    errors, then recorded as failed with the last reason (idempotent: only a pending one)."""
+    from crm.services.attachments import attachment_fail
+
+    try:
+        attachment_fetch_do(attachment_id=attachment_id)
+    except TransientProviderError as exc:
+        if self.request.retries >= settings.ATTACHMENTS_FETCH_RETRIES:
+            attachment_fail(attachment_id=attachment_id, reason=f"{exc} (after {self.request.retries + 1} attempts)")
+            return
+        countdown = get_exponential_backoff_interval(
+            factor=settings.ATTACHMENTS_FETCH_BACKOFF, retries=self.request.retries, maximum=600, full_jitter=True
+        )
+        raise self.retry(exc=exc, countdown=countdown) from None

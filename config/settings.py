@@ -370,3 +370,68 @@ INSIGHTS_REPORT_SOFT_TIME_LIMIT = env.int("INSIGHTS_REPORT_SOFT_TIME_LIMIT", def
 INSIGHTS_REPORT_TIME_LIMIT = env.int("INSIGHTS_REPORT_TIME_LIMIT", default=960)
 # History imports (docs/import.md): where files uploaded to POST /imports/ wait for their task.
 IMPORTS_UPLOAD_DIR = env("IMPORTS_UPLOAD_DIR", default=str(BASE_DIR / "var" / "imports"))
+# --- Attachments (docs/channels.md#attachments) ---
+# Files of messages, never served publicly: through the API (``url``, API key) and the
+# dashboards (staff of the tenant), or a signed expiring URL handed to a provider (MMS, WhatsApp).
+# Storage: the filesystem under MEDIA_ROOT by default; ATTACHMENTS_STORAGE=s3 stores them in an
+# S3-compatible bucket through django-storages (AWS_STORAGE_BUCKET_NAME, AWS_S3_ENDPOINT_URL,
+# AWS_S3_REGION_NAME, AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY).
+MEDIA_ROOT = Path(env("MEDIA_ROOT", default=str(BASE_DIR / "media")))
+ATTACHMENTS_STORAGE = env("ATTACHMENTS_STORAGE", default="filesystem")
+if ATTACHMENTS_STORAGE == "s3":
+    STORAGES["attachments"] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": env("AWS_STORAGE_BUCKET_NAME"),
+            "endpoint_url": env("AWS_S3_ENDPOINT_URL", default=None),
+            "region_name": env("AWS_S3_REGION_NAME", default=None),
+            "access_key": env("AWS_ACCESS_KEY_ID", default=None),
+            "secret_key": env("AWS_SECRET_ACCESS_KEY", default=None),
+            "location": env("AWS_LOCATION", default="attachments"),
+            "default_acl": None,  # the bucket's own policy: private
+            "querystring_auth": True,
+            "file_overwrite": False,
+        },
+    }
+elif ATTACHMENTS_STORAGE == "filesystem":
+    STORAGES["attachments"] = {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {"location": MEDIA_ROOT / "attachments", "base_url": None},
+    }
+else:
+    raise ImproperlyConfigured("ATTACHMENTS_STORAGE must be 'filesystem' or 's3'.")
+#: one file, and all the files of one message (decoded sizes)
+ATTACHMENTS_MAX_BYTES = env.int("ATTACHMENTS_MAX_BYTES", default=10 * 1024 * 1024)
+ATTACHMENTS_MAX_TOTAL_BYTES = env.int("ATTACHMENTS_MAX_TOTAL_BYTES", default=20 * 1024 * 1024)
+ATTACHMENTS_MAX_PER_MESSAGE = env.int("ATTACHMENTS_MAX_PER_MESSAGE", default=10)
+#: content types (sniffed from the bytes) never stored: executables and scripts
+ATTACHMENTS_BLOCKED_TYPES = env.list(
+    "ATTACHMENTS_BLOCKED_TYPES",
+    default=[
+        "application/x-msdownload",
+        "application/x-dosexec",
+        "application/vnd.microsoft.portable-executable",
+        "application/x-executable",
+        "application/x-elf",
+        "application/x-mach-binary",
+        "application/x-sharedlib",
+        "application/java-archive",
+        "application/x-sh",
+        "application/x-shellscript",
+        "application/javascript",
+        "text/javascript",
+    ],
+)
+#: the two endpoints that take base64 files accept bodies this large (base64 is 4/3 of the bytes)
+ATTACHMENTS_MAX_REQUEST_BYTES = env.int(
+    "ATTACHMENTS_MAX_REQUEST_BYTES", default=ATTACHMENTS_MAX_TOTAL_BYTES * 4 // 3 + MAX_REQUEST_BODY_BYTES
+)
+#: provider media (Twilio MediaUrl, Meta media ids): fetched by a task, retried, then failed
+ATTACHMENTS_FETCH_TIMEOUT = env.float("ATTACHMENTS_FETCH_TIMEOUT", default=20.0)
+ATTACHMENTS_FETCH_RETRIES = env.int("ATTACHMENTS_FETCH_RETRIES", default=4)
+ATTACHMENTS_FETCH_BACKOFF = env.int("ATTACHMENTS_FETCH_BACKOFF", default=10)
+#: how long the signed URL a provider fetches a sent attachment from stays valid
+ATTACHMENTS_SIGNED_URL_SECONDS = env.int("ATTACHMENTS_SIGNED_URL_SECONDS", default=24 * 3600)
+#: the Graph API Meta media ids are read from (tests point it to a local server)
+META_GRAPH_BASE_URL = env("META_GRAPH_BASE_URL", default="https://graph.facebook.com/v21.0").rstrip("/")
+# --- end of attachments ---

@@ -2,6 +2,8 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
+from crm.views.attachments import attachment_signed
+
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", include("crm.api.urls")),
@@ -12,6 +14,8 @@ urlpatterns = [
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
     path("api/redoc/", SpectacularRedocView.as_view(url_name="schema"), name="api-redoc"),
     path("webhooks/", include("channels_app.urls")),
+    # a provider fetches a file we send from here (signed, expiring; no other authentication)
+    path("attachments/signed/<str:token>/", attachment_signed, name="attachment-signed"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("", include("config.dashboard_urls")),
 ]

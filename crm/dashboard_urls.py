@@ -3,6 +3,7 @@
 from django.urls import path
 
 from crm.views.access import TenantSwitchView
+from crm.views.attachments import AttachmentView
 from crm.views.contacts import ContactEraseView, ContactListView, ContactMergeView, ContactView
 from crm.views.inbox import InboxView, TicketAssignView, TicketStatusView, TicketView
 from crm.views.notes import CannedSuggestView, MentionsView, TicketNoteView
@@ -35,4 +36,5 @@ urlpatterns = [
     path("dashboard/settings/channels/<int:pk>/toggle/", ChannelToggleView.as_view(), name="settings-channel-toggle"),
     path("dashboard/settings/api-keys/", ApiKeyCreateView.as_view(), name="settings-key-create"),
     path("dashboard/settings/api-keys/<int:pk>/revoke/", ApiKeyRevokeView.as_view(), name="settings-key-revoke"),
+    path("dashboard/attachments/<int:pk>/", AttachmentView.as_view(), name="attachment"),
 ]

@@ -75,6 +75,17 @@ def validate_provider(value: str) -> None:
         ) from None
 
 
+def provider_attachments_limit(channel) -> int:
+    """How many files the channel's provider sends with one message (0: none). A provider
+    declares it with ``attachments_limit(channel)`` (the kind and credentials may matter)."""
+    try:
+        spec = provider_get(channel.provider)
+    except LookupError:
+        return 0
+    limit = getattr(spec, "attachments_limit", None)
+    return limit(channel) if limit else 0
+
+
 def provider_kind_errors(*, provider: str, kind: str) -> list[str]:
     spec = provider_get(provider)
     return [] if spec.kinds is None or kind in spec.kinds else [f"not available for {kind}"]

@@ -53,3 +53,8 @@ contact_panels = Signal()
 def collected(responses: list[tuple[object, object]]) -> list:
     """The non-empty answers of ``Signal.send``, in receiver order."""
     return [answer for _receiver, answer in responses if answer]
+
+
+#: sent when a provider's media has been recorded as a pending attachment (its bytes are still
+#: at the provider): ``sender=Attachment, attachment=``. channels_app fetches it on commit.
+attachment_fetch_requested = Signal()

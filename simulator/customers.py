@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import math
 import random
+import struct
+import zlib
 from datetime import datetime
 
 from channels_app.adapters.base import InboundEvent
@@ -12,6 +14,7 @@ from channels_app.widget.services import widget_message_receive
 from channels_app.widget.visitors import Visitor
 from crm.models import Contact, Message, TicketStatus
 from crm.selectors.tickets import ticket_context
+from crm.services.attachments import IncomingAttachment
 from crm.services.contacts import contact_resolve
 from crm.services.events import event_record
 from crm.services.messages import InboundMessage, IngestResult, ticket_reply
@@ -25,17 +28,44 @@ PRODUCTS = ("sneakers", "jacket", "headphones", "coffee machine", "backpack")
 ASK_AGAIN = "Sorry, I cannot see the earlier messages: could you tell me again what this is about?"
 
 
+#: the share of first messages of a need that come with a photo (chosen from the message's id,
+#: so the simulation's random draws, and its figures, are those it had without attachments)
+PHOTO_SHARE_PERCENT = 10
+
+
+def png_bytes(width: int = 2, height: int = 2) -> bytes:
+    """A small valid PNG: the "photo of the delivery notice" customers send."""
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    rows = b"".join(b"\x00" + b"\xcc\x88\x44" * width for _ in range(height))
+    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(rows)) + chunk(b"IEND", b"")
+
+
+PHOTO = IncomingAttachment(filename="delivery-notice.png", content_type="image/png", content=png_bytes())
+
+
+def _photo_for(external_id: str) -> tuple[IncomingAttachment, ...]:
+    return (PHOTO,) if zlib.crc32(external_id.encode()) % 100 < PHOTO_SHARE_PERCENT else ()
+
+
 # -- conversations --------------------------------------------------------------------------
-def _send(sim: Simulation, now: datetime, customer: Customer, kind: str, text: str) -> IngestResult:
+def _send(
+    sim: Simulation, now: datetime, customer: Customer, kind: str, text: str, *, photo: bool = False
+) -> IngestResult:
     if sim.channels[kind].provider == "widget":
         return _chat(sim, now, customer, text)
+    external_id = sim.next_external_id()
     inbound = InboundMessage(
         channel=sim.channels[kind],
         from_address=customer.address_for(kind),
         text=text,
-        external_id=sim.next_external_id(),
+        external_id=external_id,
         occurred_at=now,
         profile_name=customer.name,
+        attachments=_photo_for(external_id) if photo else (),
     )
     outcome = webhook_events_apply(channel=sim.channels[kind], events=[InboundEvent(inbound=inbound)])
     sim.counts[f"customer messages ({kind})"] += 1
@@ -58,11 +88,12 @@ def need_start(now: datetime, sim: Simulation, customer: Customer) -> None:
     customer.needs += 1
     need = Need(customer=customer, started_at=now, channel=sim.pick_channel(customer))
     sim.counts["needs"] += 1
-    customer_writes(now, sim, need, f"Hello, about my order {customer.index}-{customer.needs}: it has not arrived.")
+    text = f"Hello, about my order {customer.index}-{customer.needs}: it has not arrived."
+    customer_writes(now, sim, need, text, photo=True)
 
 
-def customer_writes(now: datetime, sim: Simulation, need: Need, text: str) -> None:
-    message = _send(sim, now, need.customer, need.channel, text).message
+def customer_writes(now: datetime, sim: Simulation, need: Need, text: str, *, photo: bool = False) -> None:
+    message = _send(sim, now, need.customer, need.channel, text, photo=photo).message
     need.message_ids.append(message.pk)
     need.last_inbound_at = now
     if message.ticket_id not in need.tickets:

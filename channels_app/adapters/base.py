@@ -125,3 +125,19 @@ class Adapter:
 
     def send(self, *, channel: Channel, message: Message) -> ProviderResult:
         raise NotImplementedError
+
+    def attachments_limit(self, channel: Channel) -> int:
+        """How many files ``send`` delivers with one message on ``channel`` (0: none; a reply
+        with files on such a channel is refused before it is queued)."""
+        return 0
+
+    # A provider whose inbound messages name media kept at the provider (a URL, an id) also
+    # defines ``media_fetch(*, channel, source) -> channels_app.services.media.FetchedMedia``:
+    # ``source`` is what its ``parse`` put in the IncomingAttachment.
+
+
+def stored_attachments(message: Message) -> list:
+    """The stored files of an outbound message, in the order they were given."""
+    from crm.models import AttachmentStatus
+
+    return list(message.attachments.filter(status=AttachmentStatus.STORED).order_by("pk"))

@@ -20,10 +20,11 @@ from django.core.mail import EmailMessage, get_connection
 from channels_app.errors import PermanentProviderError, TransientProviderError, WebhookForbidden, WebhookUnparseable
 from channels_app.services import email_threads
 from crm.models import ChannelKind, MessageStatus
+from crm.services.attachments import attachment_read
 from crm.services.messages import InboundMessage
 
 from . import email_content
-from .base import Adapter, InboundEvent, ProviderResult, StatusEvent, UnknownEvent, secrets_of
+from .base import Adapter, InboundEvent, ProviderResult, StatusEvent, UnknownEvent, secrets_of, stored_attachments
 from .generic_signed import verify_signed_body
 
 RAW_MIME = "message/rfc822"
@@ -102,7 +103,6 @@ class EmailAdapter(Adapter):
         metadata = {
             "message_id": (mime.get("Message-ID") or "").strip(),
             "body_full": full,
-            "attachments": email_content.attachments_of(mime),
             "references": references,
             "auto_reply": email_content.is_auto_reply(mime),
             "html": bool(mime.html),
@@ -118,6 +118,7 @@ class EmailAdapter(Adapter):
             profile_name=mime.from_email.display_name if mime.from_email else "",
             to_address=recipients[0] if recipients else "",
             metadata=metadata,
+            attachments=email_content.attachments_of(mime),
             thread_ticket_id=email_threads.thread_ticket_id(
                 tenant=channel.tenant, references=references, recipients=recipients, subject=subject
             ),
@@ -146,6 +147,8 @@ class EmailAdapter(Adapter):
             reply_to=[reply_to] if reply_to else None,
             connection=self.connection(channel),
         )
+        for file in stored_attachments(message):  # MIME parts
+            email.attach(file.filename, attachment_read(file), file.content_type)
         try:
             email.send()
         except (AnymailRecipientsRefused, smtplib.SMTPRecipientsRefused) as exc:
@@ -160,6 +163,9 @@ class EmailAdapter(Adapter):
         esp_id = getattr(status, "message_id", None)  # one recipient: one id (a set for several)
         esp_id = None if esp_id is None or isinstance(esp_id, set) else str(esp_id)
         return ProviderResult(external_id=esp_id or msgid, metadata={"message_id": msgid})
+
+    def attachments_limit(self, channel) -> int:
+        return settings.ATTACHMENTS_MAX_PER_MESSAGE
 
     def connection(self, channel):
         """The e-mail backend for this channel: anymail's for the provider (or the one

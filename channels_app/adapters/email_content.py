@@ -7,6 +7,8 @@ import re
 from email.message import Message as MimeMessage
 from html.parser import HTMLParser
 
+from crm.services.attachments import IncomingAttachment
+
 BLOCK_TAGS = {"p", "div", "br", "li", "tr", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote", "table", "hr"}
 SKIP_TAGS = {"script", "style", "head", "title"}
 #: lines that open the quoted original in common mail clients
@@ -120,13 +122,22 @@ def references_of(mime: MimeMessage) -> list[str]:
     return refs[:MAX_REFERENCES]
 
 
-def attachments_of(message) -> list[dict]:
-    """Name, type and size of each attachment of an AnymailInboundMessage."""
-    return [
-        {
-            "name": part.get_filename() or "",
-            "content_type": part.get_content_type(),
-            "size": len(part.get_content_bytes() or b""),
-        }
-        for part in message.attachments[:MAX_ATTACHMENTS]
-    ]
+def attachments_of(message) -> tuple[IncomingAttachment, ...]:
+    """The files of an inbound mail (an AnymailInboundMessage, whatever the path it came by:
+    a raw post, an ESP's webhook, a mailbox): its attachment parts and its inline images (a
+    pasted screenshot), with their bytes, at most ``MAX_ATTACHMENTS``. crm stores them with the
+    message, or records why not (too large, a refused type)."""
+    parts = [p for p in message.walk() if p.is_attachment() or (p.is_inline() and p.get_content_maintype() == "image")]
+    found = []
+    for part in parts[:MAX_ATTACHMENTS]:
+        try:
+            content = part.get_content_bytes() or b""
+        except (AssertionError, LookupError, ValueError, TypeError) as exc:
+            found.append(IncomingAttachment(filename=part.get_filename() or "", error=f"unreadable part: {exc}"))
+            continue
+        found.append(
+            IncomingAttachment(
+                filename=part.get_filename() or "", content_type=part.get_content_type(), content=content
+            )
+        )
+    return tuple(found)

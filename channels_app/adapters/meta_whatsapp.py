@@ -3,8 +3,10 @@ several messages and statuses per POST."""
 
 from __future__ import annotations
 
+import hashlib
 from datetime import UTC, datetime, timedelta
 from typing import TypedDict
+from urllib.parse import quote
 
 import requests
 from django.conf import settings
@@ -14,21 +16,37 @@ from django.utils.translation import gettext_lazy as _
 
 from channels_app.errors import (
     OutsideWindowError,
+    PermanentProviderError,
     TransientProviderError,
     WebhookForbidden,
     WebhookUnparseable,
     error_for_status,
 )
+from channels_app.services.media import FetchedMedia, media_download
 from crm.api import parsers as json_input
 from crm.models import ChannelKind, MessageStatus
+from crm.services.attachments import IncomingAttachment, attachment_signed_url
 from crm.services.messages import InboundMessage
 
-from .base import Adapter, InboundEvent, ProviderResult, StatusEvent, UnknownEvent, hmac_sha256_hex, secrets_of
+from .base import (
+    Adapter,
+    InboundEvent,
+    ProviderResult,
+    StatusEvent,
+    UnknownEvent,
+    hmac_sha256_hex,
+    secrets_of,
+    stored_attachments,
+)
 from .registry import register
 
 GRAPH_URL = "https://graph.facebook.com/v21.0/{phone_number_id}/messages"
 #: Cloud API error codes for "outside the 24-hour customer service window"
 OUTSIDE_WINDOW_CODES = {131047, 131026}
+#: message types whose file stays at Meta under a media id (fetched: ``media_fetch``)
+MEDIA_TYPES = {"image", "audio", "video", "document", "sticker"}
+#: what we send as a WhatsApp image or video (anything else goes as a document)
+SEND_AS = {"image/jpeg": "image", "image/png": "image", "video/mp4": "video", "video/3gpp": "video"}
 
 
 class CloudApiValue(TypedDict, total=False):
@@ -69,6 +87,17 @@ def _object(parent: dict, key: str) -> dict:
 def _profile_name(contact: dict) -> str:
     name = _object(contact, "profile").get("name", "")
     return name if isinstance(name, str) else ""
+
+
+def _media_attachment(media: dict) -> IncomingAttachment:
+    media_id = media.get("id")
+    if not isinstance(media_id, str) or not media_id:
+        return IncomingAttachment(error="no media id")
+    return IncomingAttachment(
+        filename=str(media.get("filename") or ""),
+        content_type=str(media.get("mime_type") or ""),
+        source={"media_id": media_id, "sha256": str(media.get("sha256") or "")},
+    )
 
 
 def _text_of(message: dict) -> str:
@@ -146,7 +175,10 @@ class MetaWhatsAppAdapter(Adapter):
             raise WebhookUnparseable("a message whose 'from', 'id' or 'type' is not a string")
         kind = message.get("type", "")
         metadata = {"type": kind} if kind != "text" else {}
-        if kind not in ("text", "") and isinstance(message.get(kind), dict):
+        attachments: tuple[IncomingAttachment, ...] = ()
+        if kind in MEDIA_TYPES and isinstance(message.get(kind), dict):
+            attachments = (_media_attachment(message[kind]),)
+        elif kind not in ("text", "") and isinstance(message.get(kind), dict):
             metadata[kind] = message[kind]
         inbound = InboundMessage(
             channel=channel,
@@ -158,6 +190,7 @@ class MetaWhatsAppAdapter(Adapter):
             to_address=str(_object(value, "metadata").get("display_phone_number", "")),
             metadata=metadata,
             in_reply_to=str(_object(message, "context").get("id", "")),
+            attachments=attachments,
         )
         return InboundEvent(inbound=inbound, raw=message)
 
@@ -183,6 +216,7 @@ class MetaWhatsAppAdapter(Adapter):
             "type": "text",
             "text": {"body": message.text},
         }
+        body = self.with_media(message, body)
         headers = {"Authorization": f"Bearer {creds.get('access_token', '')}"}
         try:
             response = requests.post(url, json=body, headers=headers, timeout=settings.CHANNELS_SEND_TIMEOUT)
@@ -195,3 +229,41 @@ class MetaWhatsAppAdapter(Adapter):
         if error.get("code") in OUTSIDE_WINDOW_CODES:
             raise OutsideWindowError(f"outside the WhatsApp 24-hour window: {error.get('message', '')}")
         raise error_for_status(response.status_code, str(error or response.text[:500]))
+
+    # --- attachments: received by media id, sent as a link to a signed URL ---
+
+    def attachments_limit(self, channel) -> int:
+        return 1  # one media per WhatsApp message, the reply's text as its caption
+
+    def with_media(self, message, body: dict) -> dict:
+        """The send's body with the message's file (a link Meta fetches) instead of the text."""
+        files = stored_attachments(message)
+        if not files:
+            return body
+        file = files[0]
+        kind = SEND_AS.get(file.content_type, "document")
+        media = {"link": attachment_signed_url(file)}
+        if message.text:
+            media["caption"] = message.text
+        if kind == "document":
+            media["filename"] = file.filename
+        return {key: value for key, value in body.items() if key != "text"} | {"type": kind, kind: media}
+
+    def media_fetch(self, *, channel, source: dict) -> FetchedMedia:
+        """``GET /{media-id}`` (the Graph API answers its ``url``), then that URL, both with the
+        channel's access token; the bytes must match the SHA-256 Meta gave."""
+        token = channel.credentials.get("access_token", "")
+        if not token:
+            raise PermanentProviderError("channel has no access_token to fetch media")
+        headers = {"Authorization": f"Bearer {token}"}
+        url = f"{settings.META_GRAPH_BASE_URL}/{quote(str(source.get('media_id', '')), safe='')}"
+        try:
+            info = json_input.loads(media_download(url, headers=headers).content)
+            location = info["url"]
+        except (ValueError, KeyError, TypeError):
+            raise PermanentProviderError("the Graph API gave no media URL") from None
+        media = media_download(str(location), headers=headers)
+        expected = str(info.get("sha256") or source.get("sha256") or "")
+        if expected and hashlib.sha256(media.content).hexdigest() != expected.lower():
+            raise TransientProviderError("media does not match its SHA-256")
+        return FetchedMedia(content=media.content, content_type=str(info.get("mime_type") or media.content_type))

@@ -18,10 +18,12 @@ from twilio.request_validator import RequestValidator
 from twilio.rest import Client
 
 from channels_app.errors import PermanentProviderError, TransientProviderError, WebhookForbidden, WebhookUnparseable
+from channels_app.services.media import media_download
 from crm.models import ChannelKind, MessageStatus
+from crm.services.attachments import IncomingAttachment, attachment_signed_url
 from crm.services.messages import InboundMessage
 
-from .base import Adapter, InboundEvent, ProviderResult, StatusEvent, secrets_of, webhook_url
+from .base import Adapter, InboundEvent, ProviderResult, StatusEvent, secrets_of, stored_attachments, webhook_url
 from .registry import register
 
 WHATSAPP_PREFIX = "whatsapp:"
@@ -62,7 +64,7 @@ class TwilioAdapter(Adapter):
     receives_webhooks = True
     session_windows = {ChannelKind.WHATSAPP: timedelta(hours=24)}  # WhatsApp's rule, not SMS's
     required_credentials = ("auth_token",)  # signs every callback
-    optional_credentials = ("account_sid",)  # to send
+    optional_credentials = ("account_sid", "mms")  # to send; "mms": "true" if the SMS number sends MMS
     status_map = {
         "queued": MessageStatus.QUEUED,
         "accepted": MessageStatus.QUEUED,
@@ -97,7 +99,12 @@ class TwilioAdapter(Adapter):
         except ValueError:
             raise WebhookUnparseable("NumMedia is not a number") from None
         media = [
-            {"url": data.get(f"MediaUrl{i}", ""), "content_type": data.get(f"MediaContentType{i}", "")}
+            IncomingAttachment(
+                content_type=data.get(f"MediaContentType{i}", ""),
+                source={"url": url, "account_sid": data.get("AccountSid", "")},
+            )
+            if (url := data.get(f"MediaUrl{i}", ""))
+            else IncomingAttachment(error="no MediaUrl")
             for i in range(min(media_count, MAX_MEDIA))
         ]
         inbound = InboundMessage(
@@ -107,7 +114,7 @@ class TwilioAdapter(Adapter):
             external_id=data["MessageSid"],
             profile_name=data.get("ProfileName", ""),
             to_address=strip_prefix(data.get("To", "")),
-            metadata={"media": media} if media else {},
+            attachments=tuple(media),
         )
         return [InboundEvent(inbound=inbound, raw=dict(data))]
 
@@ -130,12 +137,16 @@ class TwilioAdapter(Adapter):
         if not sid or not token:
             raise PermanentProviderError("channel has no account_sid or auth_token")
         prefix = WHATSAPP_PREFIX if channel.kind == ChannelKind.WHATSAPP else ""
+        media = (
+            {"media_url": [attachment_signed_url(a) for a in files]} if (files := stored_attachments(message)) else {}
+        )
         try:
             sent = Client(sid, token).messages.create(
                 to=prefix + message.to_address,
                 from_=prefix + channel.address,
                 body=message.text,
                 status_callback=webhook_url(channel),
+                **media,
             )
         except TwilioRestException as exc:
             reason = f"Twilio {exc.status} error {exc.code}: {exc.msg}"
@@ -145,3 +156,17 @@ class TwilioAdapter(Adapter):
         except requests.RequestException as exc:
             raise TransientProviderError(f"connection error: {type(exc).__name__}") from None
         return ProviderResult(external_id=sent.sid)
+
+    def attachments_limit(self, channel) -> int:
+        """WhatsApp: one media per message; SMS: MMS (10 media) where the number sends MMS."""
+        if channel.kind == ChannelKind.WHATSAPP:
+            return 1
+        return MAX_MEDIA if str(channel.credentials.get("mms", "")).lower() in ("true", "1", "yes") else 0
+
+    def media_fetch(self, *, channel, source: dict):
+        """``MediaUrlN`` with the account's basic auth (Twilio redirects to its media store)."""
+        sid = channel.credentials.get("account_sid") or source.get("account_sid", "")
+        token = channel.credentials.get("auth_token", "")
+        if not sid or not token:
+            raise PermanentProviderError("channel has no account_sid or auth_token to fetch media")
+        return media_download(source.get("url", ""), auth=(sid, token))

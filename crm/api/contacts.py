@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
 from rest_framework import serializers, status
 from rest_framework.response import Response
 from rest_framework.utils.urls import replace_query_param
@@ -10,7 +10,7 @@ from crm.selectors.contacts import contact_get, contact_list, contact_timeline
 from crm.services.contacts import contact_create, contact_delete, contact_erase, contact_merge, contact_update
 
 from .base import Pagination, TenantApi, paginated
-from .fields import IdField
+from .fields import AttachmentOutputSerializer, IdField
 
 
 class IdentitySerializer(serializers.Serializer):
@@ -121,6 +121,7 @@ class TimelineEntrySerializer(serializers.Serializer):
     text = serializers.SerializerMethodField()
     ticket = serializers.SerializerMethodField()
     properties = serializers.SerializerMethodField()
+    attachments = serializers.SerializerMethodField()
 
     def _attr(self, obj, name):
         return getattr(obj.item, name, None)
@@ -142,6 +143,13 @@ class TimelineEntrySerializer(serializers.Serializer):
 
     def get_properties(self, obj) -> dict | None:
         return self._attr(obj, "properties")
+
+    @extend_schema_field(AttachmentOutputSerializer(many=True, allow_null=True))
+    def get_attachments(self, obj) -> list | None:
+        """A message's files (prefetched by the selector); ``null`` for an event."""
+        if obj.type != "message":
+            return None
+        return AttachmentOutputSerializer(obj.item.attachments.all(), many=True).data
 
 
 class TimelinePageSerializer(serializers.Serializer):

@@ -4,11 +4,48 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
-from crm.models import Message, Ticket
+from crm.models import Attachment, AttachmentStatus, Message, Ticket
+from crm.services.attachments import IncomingAttachment, attachment_url, attachments_check, base64_decode
+
+
+class AttachmentOutputSerializer(serializers.ModelSerializer):
+    """A file of a message; ``url`` serves it to the same API authentication (``null`` until
+    stored: ``status`` ``pending`` while a provider's media is fetched, ``failed`` with ``error``)."""
+
+    url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Attachment
+        fields = ["id", "filename", "content_type", "size", "url", "status", "error"]
+
+    def get_url(self, obj) -> str | None:
+        return attachment_url(obj) if obj.status == AttachmentStatus.STORED else None
+
+
+class AttachmentInputSerializer(serializers.Serializer):
+    filename = serializers.CharField(max_length=255, allow_blank=True, required=False, default="")
+    content_type = serializers.CharField(max_length=255, allow_blank=True, required=False, default="")
+    content_base64 = serializers.CharField(trim_whitespace=False)
+
+
+def attachments_input(items: list[dict], *, field: str = "attachments") -> list[IncomingAttachment]:
+    """The validated ``attachments`` of a request body, decoded and checked before anything is
+    written: malformed base64 or a refused file is a 400, a file over the limits a 413."""
+    decoded = [
+        IncomingAttachment(
+            filename=item["filename"],
+            content_type=item["content_type"],
+            content=base64_decode(item["content_base64"], where=f"{field}[{i}].content_base64"),
+        )
+        for i, item in enumerate(items)
+    ]
+    attachments_check(decoded, field=field)
+    return decoded
 
 
 class MessageOutputSerializer(serializers.ModelSerializer):
     channel_kind = serializers.CharField(source="channel.kind", read_only=True)
+    attachments = AttachmentOutputSerializer(many=True, read_only=True)
     to = serializers.CharField(source="to_address")
     from_ = serializers.CharField(source="from_address")
 
@@ -38,6 +75,7 @@ class MessageOutputSerializer(serializers.ModelSerializer):
             "sent_at",
             "delivered_at",
             "read_at",
+            "attachments",
         ]
 
     def get_fields(self):

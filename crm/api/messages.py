@@ -9,11 +9,13 @@ from crm.selectors.tickets import message_get
 from crm.services.messages import InboundMessage, message_ingest
 
 from .base import TenantApi
-from .fields import IdField, MessageOutputSerializer
+from .fields import AttachmentInputSerializer, IdField, MessageOutputSerializer, attachments_input
 
 
 class MessageInboundApi(TenantApi):
     """Integrators push messages received elsewhere; ``external_id`` makes it idempotent."""
+
+    body_limit_setting = "ATTACHMENTS_MAX_REQUEST_BYTES"  # files come as base64
 
     class InputSerializer(serializers.Serializer):
         channel = IdField()
@@ -24,6 +26,7 @@ class MessageInboundApi(TenantApi):
         in_reply_to = serializers.CharField(required=False, allow_blank=True, default="", max_length=998)
         occurred_at = serializers.DateTimeField(required=False, allow_null=True, default=None)
         name = serializers.CharField(required=False, allow_blank=True, default="", max_length=200)
+        attachments = AttachmentInputSerializer(many=True, required=False)
 
         def get_fields(self):
             fields = super().get_fields()
@@ -41,6 +44,7 @@ class MessageInboundApi(TenantApi):
         serializer = self.InputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
+        files = attachments_input(data.get("attachments", []))
         channel, read = channel_reference(tenant=self.tenant, pk=data["channel"])
         inbound = InboundMessage(
             channel=channel,
@@ -52,6 +56,7 @@ class MessageInboundApi(TenantApi):
             in_reply_to=data["in_reply_to"],
             occurred_at=data["occurred_at"],
             profile_name=data["name"],
+            attachments=tuple(files),
         )
         result = message_ingest(tenant=self.tenant, inbound=inbound)
         code = status.HTTP_200_OK if result.duplicate else status.HTTP_201_CREATED

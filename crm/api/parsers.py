@@ -14,9 +14,10 @@ from __future__ import annotations
 import json
 import re
 
-from django.conf import settings
 from rest_framework import exceptions
 from rest_framework.parsers import JSONParser
+
+from crm.middleware import view_body_limit
 
 MAX_JSON_DEPTH = 32
 _ESCAPE = re.compile(rb"\\.", re.DOTALL)
@@ -101,7 +102,8 @@ class SafeJSONParser(JSONParser):
     """DRF's JSON parser over ``loads``: an unstorable string is a 400 naming its field."""
 
     def parse(self, stream, media_type=None, parser_context=None):
-        raw = stream.read(settings.MAX_REQUEST_BODY_BYTES + 1) if stream is not None else b""
+        limit = view_body_limit((parser_context or {}).get("view"))
+        raw = stream.read(limit + 1) if stream is not None else b""
         if not raw:
             raise exceptions.ParseError("JSON parse error - empty body")
         try:

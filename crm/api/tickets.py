@@ -16,7 +16,13 @@ from crm.services.messages import ticket_reply
 from crm.services.tickets import ticket_update
 
 from .base import Pagination, TenantApi, paginated
-from .fields import IdField, MessageOutputSerializer, TicketOutputSerializer
+from .fields import (
+    AttachmentInputSerializer,
+    IdField,
+    MessageOutputSerializer,
+    TicketOutputSerializer,
+    attachments_input,
+)
 
 
 class TicketListApi(TenantApi):
@@ -114,6 +120,8 @@ IDEMPOTENCY_KEY = OpenApiParameter(
 
 
 class TicketReplyApi(TenantApi):
+    body_limit_setting = "ATTACHMENTS_MAX_REQUEST_BYTES"  # files come as base64
+
     class InputSerializer(serializers.Serializer):
         text = serializers.CharField(max_length=100_000, required=False)
         canned = IdField(
@@ -121,6 +129,7 @@ class TicketReplyApi(TenantApi):
         )
         channel = IdField(required=False, allow_null=True)
         subject = serializers.CharField(required=False, allow_blank=True, default="", max_length=998)
+        attachments = AttachmentInputSerializer(many=True, required=False)
 
         def validate(self, attrs):
             if ("text" in attrs) == ("canned" in attrs):
@@ -136,6 +145,7 @@ class TicketReplyApi(TenantApi):
         serializer = self.InputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
+        files = attachments_input(data.get("attachments", []))
         ticket = ticket_get(tenant=self.tenant, pk=pk)
         channel = channel_from_input(tenant=self.tenant, pk=data["channel"]) if data.get("channel") else None
         message = ticket_reply(
@@ -146,6 +156,7 @@ class TicketReplyApi(TenantApi):
             author=self.actor,
             subject=data["subject"],
             idempotency_key=idempotency_key(request),
+            attachments=files,
         )
         return Response(MessageOutputSerializer(message).data, status=status.HTTP_202_ACCEPTED)
 

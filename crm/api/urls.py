@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import audit, canned, channels, contacts, messages, notes, tenants, tickets
+from . import attachments, audit, canned, channels, contacts, messages, notes, tenants, tickets
 
 urlpatterns = [
     path("tenant/", tenants.TenantDetailApi.as_view(), name="tenant"),
@@ -23,4 +23,5 @@ urlpatterns = [
     path("tickets/<int:pk>/notes/", notes.TicketNotesApi.as_view(), name="ticket-notes"),
     path("canned-responses/", canned.CannedListApi.as_view(), name="canned-responses"),
     path("canned-responses/<int:pk>/", canned.CannedDetailApi.as_view(), name="canned-response"),
+    path("attachments/<int:pk>/content/", attachments.AttachmentContentApi.as_view(), name="attachment-content"),
 ]

@@ -1,3 +1,4 @@
+from .attachments import Attachment, AttachmentStatus
 from .audit import AuditEntry
 from .base import TenantOwned, TenantQuerySet
 from .canned import CannedResponse
@@ -11,6 +12,8 @@ from .tickets import Ticket, TicketChannel, TicketLink, TicketStatus
 
 __all__ = [
     "ApiKey",
+    "Attachment",
+    "AttachmentStatus",
     "AuditEntry",
     "CannedResponse",
     "Channel",

@@ -9,6 +9,7 @@ from crm.filters import ContactFilter, filtered
 from crm.models import Consent, Contact, Event, Identity, Message, Tenant
 from crm.services.addresses import channel_kinds_for_identities
 
+from .attachments import attachments_prefetch
 from .scoping import get_scoped
 
 
@@ -45,8 +46,13 @@ class TimelineEntry:
 def contact_timeline(
     *, tenant: Tenant, contact: Contact, limit: int = 100, before: datetime | None = None
 ) -> list[TimelineEntry]:
-    """Messages and events of a contact, newest first, at most ``limit`` (two queries)."""
-    messages = Message.objects.filter(tenant=tenant, contact=contact).select_related("channel")
+    """Messages (with their attachments) and events of a contact, newest first, at most
+    ``limit`` (three queries)."""
+    messages = (
+        Message.objects.filter(tenant=tenant, contact=contact)
+        .select_related("channel")
+        .prefetch_related(attachments_prefetch())
+    )
     events = Event.objects.filter(tenant=tenant, contact=contact).select_related("channel")
     if before is not None:
         messages, events = messages.filter(occurred_at__lt=before), events.filter(occurred_at__lt=before)

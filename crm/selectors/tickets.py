@@ -8,6 +8,7 @@ from crm.filters import TicketFilter, filtered
 from crm.models import Channel, Event, Message, Tenant, Ticket, TicketLink
 from crm.policies import policy_for_contact
 
+from .attachments import attachments_prefetch
 from .scoping import get_scoped
 
 CONTEXT_LIMIT = 200
@@ -35,11 +36,18 @@ def ticket_get(*, tenant: Tenant, pk) -> Ticket:
 
 
 def ticket_messages(*, tenant: Tenant, ticket: Ticket) -> QuerySet[Message]:
-    return Message.objects.filter(tenant=tenant, ticket=ticket).select_related("channel").order_by("occurred_at", "pk")
+    return (
+        Message.objects.filter(tenant=tenant, ticket=ticket)
+        .select_related("channel")
+        .prefetch_related(attachments_prefetch())
+        .order_by("occurred_at", "pk")
+    )
 
 
 def message_get(*, tenant: Tenant, pk) -> Message:
-    return get_scoped(Message.objects.select_related("channel"), tenant=tenant, pk=pk)
+    return get_scoped(
+        Message.objects.select_related("channel").prefetch_related(attachments_prefetch()), tenant=tenant, pk=pk
+    )
 
 
 @dataclass(frozen=True)
@@ -62,6 +70,7 @@ def ticket_context(*, tenant: Tenant, ticket: Ticket, limit: int = CONTEXT_LIMIT
     messages = list(
         Message.objects.filter(policy.context_messages(ticket=ticket, linked_ids=linked), tenant=tenant)
         .select_related("channel")
+        .prefetch_related(attachments_prefetch())
         .order_by("-occurred_at", "-pk")[:limit]
     )
     events: list[Event] = []

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 
@@ -24,12 +25,14 @@ from crm.models import (
     Ticket,
 )
 from crm.policies import policy_for_contact, tenant_policy
+from crm.providers import provider_attachments_limit
 from crm.selectors.contacts import contact_reachable_kinds
 from crm.selectors.tenants import channel_from_input
 from crm.signals import message_stored, outbound_queued
 
 from . import ingest_sql
 from .addresses import IDENTITY_KIND_FOR_CHANNEL, normalize_address
+from .attachments import IncomingAttachment, attachments_add
 from .clock import clamped_with_given
 from .ingest_orm import OrmIngestStore
 from .ingest_sql import PostgresIngestStore
@@ -55,6 +58,8 @@ class InboundMessage:
     #: False when ``channel`` is a reference not read from the database for this message (its
     #: id and the kind it had): ingestion checks it, and reads the channel if it changed
     channel_read: bool = True
+    #: files (bytes, or a provider's media to fetch): stored once the message is
+    attachments: tuple[IncomingAttachment, ...] = ()
 
 
 def message_ingest(*, tenant: Tenant, inbound: InboundMessage) -> IngestResult:
@@ -77,6 +82,8 @@ def message_ingest(*, tenant: Tenant, inbound: InboundMessage) -> IngestResult:
         result = _ingest(tenant=tenant, inbound=inbound, store=store)
     except ChannelRefused:
         result = _ingest(tenant=tenant, inbound=_with_channel_read(tenant, inbound), store=store)
+    if inbound.attachments and not result.duplicate:  # a redelivery's files are stored already
+        attachments_add(message=result.message, items=inbound.attachments)
     if not result.duplicate:
         message_stored.send(sender=Message, message=result.message)
     return result
@@ -208,6 +215,7 @@ def ticket_reply(
     subject: str = "",
     at: datetime | None = None,
     idempotency_key: str | None = None,
+    attachments: Sequence[IncomingAttachment] = (),
 ) -> Message:
     """Queue an agent reply on the channel the policy allows; delivery runs after commit.
 
@@ -215,20 +223,23 @@ def ticket_reply(
     subject) returns the reply first queued and queues nothing; the key with another request
     is refused (``IdempotencyKeyReusedError``). Two requests with one key at once: the unique
     (tenant, key) makes the second wait for the first, roll back, and answer as a retry.
+
+    ``attachments`` (checked by ``attachments_check``) go with the reply on a channel whose
+    provider sends files; on another, the reply is refused (400 on ``attachments``).
     """
+    reply = _Reply(text=text, subject=subject, author=author, attachments=tuple(attachments))
     if not idempotency_key:
-        return _ticket_reply_do(
-            tenant=tenant, ticket=ticket, text=text, channel=channel, author=author, subject=subject, at=at
-        )
+        return _ticket_reply_do(tenant=tenant, ticket=ticket, channel=channel, reply=reply, at=at)
     fingerprint = _reply_fingerprint(ticket=ticket, text=text, channel=channel, subject=subject)
+    if attachments:  # a key reused with other files is another request
+        digests = [hashlib.sha256(a.content or b"").hexdigest() for a in attachments]
+        fingerprint = hashlib.sha256(f"{fingerprint}:{','.join(digests)}".encode()).hexdigest()
     for _ in range(2):
         if (replayed := _reply_replayed(tenant=tenant, key=idempotency_key, fingerprint=fingerprint)) is not None:
             return replayed
         try:
             with transaction.atomic():
-                message = _ticket_reply_do(
-                    tenant=tenant, ticket=ticket, text=text, channel=channel, author=author, subject=subject, at=at
-                )
+                message = _ticket_reply_do(tenant=tenant, ticket=ticket, channel=channel, reply=reply, at=at)
                 ReplyIdempotencyKey.objects.create(
                     tenant=tenant, key=idempotency_key, fingerprint=fingerprint, message=message
                 )
@@ -261,38 +272,58 @@ def _reply_replayed(*, tenant: Tenant, key: str, fingerprint: str) -> Message | 
     return stored.message
 
 
+@dataclass(frozen=True)
+class _Reply:
+    text: str
+    subject: str
+    author: str
+    attachments: tuple[IncomingAttachment, ...] = ()
+
+
 def _ticket_reply_do(
-    *,
-    tenant: Tenant,
-    ticket: Ticket,
-    text: str,
-    channel: Channel | None,
-    author: str,
-    subject: str,
-    at: datetime | None,
+    *, tenant: Tenant, ticket: Ticket, channel: Channel | None, reply: _Reply, at: datetime | None
 ) -> Message:
-    if not text or not text.strip():
+    if not reply.text or not reply.text.strip():
         raise ApplicationError("A reply needs a text.", {"text": ["this field is required"]})
     channel = reply_channel_choose(tenant=tenant, ticket=ticket, channel=channel)
     if not channel.enabled:
         raise ApplicationError("This channel is disabled.", {"channel": ["channel disabled"]})
+    if reply.attachments:
+        _attachments_sendable(channel, len(reply.attachments))
     at = at or timezone.now()
     message = outbound_create(
         tenant=tenant,
         contact=ticket.contact,
         channel=channel,
-        text=text,
-        subject=subject or ticket.subject,
+        text=reply.text,
+        subject=reply.subject or ticket.subject,
         purpose=Purpose.CONVERSATION,
         ticket=ticket,
-        author=author,
+        author=reply.author,
         at=at,
     )
+    if reply.attachments:
+        attachments_add(message=message, items=reply.attachments)
     if ticket.first_response_at is None:
         Ticket.objects.filter(pk=ticket.pk).update(first_response_at=at)
         ticket.first_response_at = at
     ticket_touch(ticket=ticket, channel=channel, at=at, inbound=False)
     return message
+
+
+def _attachments_sendable(channel: Channel, count: int) -> None:
+    """A 400 on ``attachments`` unless the channel's provider sends that many files."""
+    most = provider_attachments_limit(channel)
+    if most == 0:
+        raise ApplicationError(
+            f"Channel {channel.pk} ({channel.provider}, {channel.kind}) cannot send attachments.",
+            {"attachments": [f"not supported by the {channel.provider} provider on this {channel.kind} channel"]},
+        )
+    if count > most:
+        raise ApplicationError(
+            f"Channel {channel.pk} ({channel.provider}) sends at most {most} attachment(s) per message.",
+            {"attachments": [f"at most {most} on this channel"]},
+        )
 
 
 def outbound_create(

@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 from django import forms
+from django.conf import settings
+from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext_lazy as _
 
+from crm.errors import ApplicationError
 from crm.filters import ACTIVE, UNASSIGNED
 from crm.models import Channel, Mode, Tenant, TicketStatus
+from crm.services.attachments import IncomingAttachment, attachments_check
 
 MINE = "me"
 
@@ -40,6 +44,24 @@ class InboxFilterForm(forms.Form):
         return filters
 
 
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    """Several files in one input (Django's documented pattern); cleans to a list."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("widget", MultipleFileInput())
+        super().__init__(*args, **kwargs)
+
+    def clean(self, data, initial=None):
+        one = super().clean
+        if isinstance(data, list | tuple):
+            return [one(item, initial) for item in data]
+        return [one(data, initial)] if data else []
+
+
 class ReplyForm(forms.Form):
     """The channel list shows what the policy allows; the policy still decides on submit."""
 
@@ -47,6 +69,20 @@ class ReplyForm(forms.Form):
     channel = forms.ModelChoiceField(
         label=_("Channel"), queryset=Channel.objects.none(), required=False, empty_label=_("Default (policy)")
     )
+    attachments = MultipleFileField(label=_("Attachments"), required=False)
+
+    def incoming_attachments(self) -> list[IncomingAttachment]:
+        """The uploaded files, read and checked (ApplicationError: too many, too large, refused)."""
+        files = self.cleaned_data.get("attachments") or []
+        if any(f.size > settings.ATTACHMENTS_MAX_BYTES for f in files):
+            raise ApplicationError(
+                _("A file is larger than %(size)s.") % {"size": filesizeformat(settings.ATTACHMENTS_MAX_BYTES)}
+            )
+        items = [
+            IncomingAttachment(filename=f.name, content_type=f.content_type or "", content=f.read()) for f in files
+        ]
+        attachments_check(items)
+        return items
 
     def __init__(self, *args, tenant: Tenant, allowed: list[Channel], default: Channel | None = None, **kwargs):
         super().__init__(*args, **kwargs)

@@ -11,6 +11,7 @@ from crm.models import Ticket, TicketStatus
 from crm.selectors.contacts import contact_get
 from crm.selectors.notes import ticket_notes
 from crm.selectors.tickets import ticket_context, ticket_get
+from crm.services.attachments import limits
 from crm.services.messages import reply_channel_choose, ticket_reply
 from crm.services.notes import mentions_mark_read
 from crm.services.tickets import ticket_update
@@ -47,31 +48,34 @@ class TicketView(DashboardView):
 
     nav = "inbox"
     owned_model = Ticket
+    body_limit_setting = "ATTACHMENTS_MAX_REQUEST_BYTES"  # the reply form takes files
 
     def get(self, request, pk):
         ticket = ticket_get(tenant=self.tenant, pk=pk)
         return self._page(ticket, self._form(ticket))
 
-    def _form(self, ticket, data=None) -> ReplyForm:
+    def _form(self, ticket, data=None, files=None) -> ReplyForm:
         allowed = reply_channels(tenant=self.tenant, ticket=ticket)
         try:
             default = reply_channel_choose(tenant=self.tenant, ticket=ticket)
         except ApplicationError:
             default = None
-        return ReplyForm(data, tenant=self.tenant, allowed=allowed, default=default)
+        return ReplyForm(data, files, tenant=self.tenant, allowed=allowed, default=default)
 
     def post(self, request, pk):
         ticket = ticket_get(tenant=self.tenant, pk=pk)
-        form = self._form(ticket, request.POST)
+        form = self._form(ticket, request.POST, request.FILES)
         if not form.is_valid():
             return self._page(ticket, form, status=400)
         try:
+            files = form.incoming_attachments()
             message = ticket_reply(
                 tenant=self.tenant,
                 ticket=ticket,
                 text=form.cleaned_data["text"],
                 channel=form.cleaned_data["channel"],
                 author=f"staff:{request.user.get_username()}",
+                attachments=files,
             )
         except ApplicationError as exc:
             form.add_error(None, exc.message)
@@ -96,6 +100,7 @@ class TicketView(DashboardView):
                 "contact_mode": contact_mode(tenant=self.tenant, contact=contact),
                 "form": form,
                 "transitions": ticket_transitions(ticket.status),
+                "attachment_limits": limits(),
             },
             status=status,
         )

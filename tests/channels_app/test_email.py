@@ -102,7 +102,9 @@ def test_postmark_inbound_with_attachment_and_html(client, postmark):
     message = Message.objects.get()
     assert message.from_address == "camille@example.com" and message.subject == "Invoice for order 4411"
     assert message.external_id == "<CAFx4n0V=pm-inbound-1@mail.example.com>"
-    assert message.metadata["attachments"] == [{"name": "order.txt", "content_type": "text/plain", "size": 45}]
+    assert [(a.filename, a.content_type, a.size) for a in message.attachments.all()] == [
+        ("order.txt", "text/plain", 45)
+    ]
     assert message.metadata["html"] is True and message.metadata["auto_reply"] is False
 
 
@@ -218,7 +220,7 @@ def test_thread_story_reply_by_email_then_customer_answer_lands_in_the_same_tick
     assert answer.ticket_id == ticket.pk != other.pk
     assert answer.text == "Thank you, it arrived this morning."
     assert "Tracking: 1Z999" in answer.metadata["body_full"]
-    assert answer.metadata["attachments"][0]["name"] == "receipt.pdf"
+    assert answer.attachments.get().filename == "receipt.pdf"
 
 
 def test_signed_plus_address_threads_when_headers_are_dropped(

@@ -65,7 +65,7 @@ def test_several_messages_in_one_post_with_profile_names_and_non_text_types(clie
     assert text.text == "Bonjour, ma commande n'est pas arrivée"
     assert image.contact.name == "Léo Petit"
     assert image.text == "[image] the receipt"
-    assert image.metadata["type"] == "image" and image.metadata["image"]["mime_type"] == "image/jpeg"
+    assert image.metadata["type"] == "image" and image.attachments.get().declared_type == "image/jpeg"
 
 
 def test_redelivered_batch_creates_nothing_new(client, whatsapp):

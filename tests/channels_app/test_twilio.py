@@ -83,9 +83,9 @@ def test_whatsapp_media_and_profile_name_recorded(client, tenant):
     message = Message.objects.select_related("contact").get()
     assert message.from_address == "+33612345678"
     assert message.contact.name == "Camille"
-    assert message.metadata["media"] == [
-        {"url": payload("twilio/inbound_whatsapp_media.json")["MediaUrl0"], "content_type": "image/jpeg"}
-    ]
+    media = message.attachments.get()  # its fetch from Twilio is tested in test_media.py
+    assert media.source["url"] == payload("twilio/inbound_whatsapp_media.json")["MediaUrl0"]
+    assert media.declared_type == "image/jpeg"
 
 
 def test_form_without_message_sid_is_400_and_kept(client, sms):

@@ -30,6 +30,7 @@ def server(tmp_path):
         "DJANGO_SETTINGS_MODULE": "config.settings",
         "DATABASE_URL": f"sqlite:///{tmp_path / 'unused.sqlite3'}",  # a 413 reads no database
         "MAX_REQUEST_BODY_BYTES": "1048576",
+        "ATTACHMENTS_MAX_REQUEST_BYTES": "1048576",  # the inbound endpoint takes files: the same limit here
     }
     env.pop("CELERY_BROKER_URL", None)
     command = [sys.executable, "-m", "gunicorn", "config.wsgi", "--bind", f"127.0.0.1:{port}"]

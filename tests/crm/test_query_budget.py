@@ -22,10 +22,11 @@ INGEST_QUERIES = {
     "crosschannel": ((7, 1), (4, 2)),
     "omnichannel": ((5, 1), (4, 2)),
 }
-#: per mode, the same on both backends: the ticket's links, its messages, and in omnichannel the contact's events
-CONTEXT_QUERIES = {"multichannel": 2, "crosschannel": 2, "omnichannel": 3}
+#: per mode, the same on both backends: the ticket's links, its messages, their attachments (one
+#: prefetch), and in omnichannel the contact's events
+CONTEXT_QUERIES = {"multichannel": 3, "crosschannel": 3, "omnichannel": 4}
 #: the API key, the ticket with its channels and links, then the context (omnichannel, the fixture's mode)
-CONTEXT_API_QUERIES = (7, 7)
+CONTEXT_API_QUERIES = (8, 8)
 
 
 def seed_history(tenant, channels, n):

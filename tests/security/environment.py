@@ -6,6 +6,7 @@ Only the transport differs: the test client and the live server speak plain HTTP
 """
 
 import os
+import tempfile
 
 TEST_ENVIRONMENT = {
     "SECRET_KEY": "tests-only-secret-key-7f3a9c1e5b2d8f4a6c0e9b7d5f3a1c8e6b4d2f0a",
@@ -14,6 +15,8 @@ TEST_ENVIRONMENT = {
     # The tests' receivers listen on loopback, as an on-premises install's do on its network;
     # tests/crm/test_net.py turns the guard on to check it.
     "WEBHOOK_ALLOW_PRIVATE_TARGETS": "true",
+    # Attachments the tests store go to a directory of the run, never the checkout's media/.
+    "MEDIA_ROOT": os.path.join(tempfile.gettempdir(), f"omnicrm-test-media-{os.getpid()}"),
 }
 
 for name, value in TEST_ENVIRONMENT.items():

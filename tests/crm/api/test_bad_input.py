@@ -68,7 +68,7 @@ def test_wrong_media_type_is_415(tenant, api, channels):
     assert counts() == before
 
 
-@override_settings(MAX_REQUEST_BODY_BYTES=2048)
+@override_settings(MAX_REQUEST_BODY_BYTES=2048, ATTACHMENTS_MAX_REQUEST_BYTES=2048)
 def test_oversized_body_is_413(tenant, api, channels):
     before = counts()
     resp = api.post(

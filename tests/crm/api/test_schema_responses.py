@@ -10,7 +10,7 @@ import re
 import jsonschema
 import pytest
 
-from crm.models import Role
+from crm.models import Attachment, Role
 from crm.services.contacts import contact_create, contact_erase
 from journeys.models import Journey
 from tests.crm.helpers import inbound
@@ -41,7 +41,11 @@ def schema(api):
 def validate(schema, path, method, response):
     documented = schema["paths"][path][method]["responses"]
     assert str(response.status_code) in documented, (path, method, response.status_code, sorted(documented))
-    body = documented[str(response.status_code)]["content"]["application/json"]["schema"]
+    content = documented[str(response.status_code)]["content"]
+    if "application/json" not in content:  # a file (an attachment's content)
+        assert "application/octet-stream" in content and not response["Content-Type"].startswith("application/json")
+        return
+    body = content["application/json"]["schema"]
     document = {**copy.deepcopy(body), "components": schema["components"]}
     jsonschema.validate(response.json(), document)
 
@@ -52,7 +56,10 @@ def world(tenant, api, channels, manager_api):
     contact = contact_create(tenant=tenant, name="Camille", identities=[{"kind": "email", "address": "c@example.com"}])
     erased = contact_create(tenant=tenant, name="Léo", identities=[{"kind": "phone", "address": "0698765432"}])
     contact_erase(tenant=tenant, contact=erased, by="test")
-    first = inbound(api, channels["email"], "c@example.com", "my order", subject="Order", external_id="m1").json()
+    receipt = {"filename": "receipt.txt", "content_type": "text/plain", "content_base64": "T3JkZXIgNDQxMQ=="}
+    first = inbound(
+        api, channels["email"], "c@example.com", "my order", subject="Order", external_id="m1", attachments=[receipt]
+    ).json()
     inbound(api, channels["sms"], "+33612345678", "hello", external_id="s1")
     manager_api.patch("/api/v1/tenant/", {"mode": "crosschannel"}, format="json")
     journey = Journey.objects.create(
@@ -79,6 +86,7 @@ def world(tenant, api, channels, manager_api):
         "messages": first["id"],
         "journeys": journey.pk,
         "erased": erased.pk,
+        "attachments": Attachment.objects.get().pk,
     }
 
 
