@@ -9,6 +9,7 @@ from django.conf import settings
 from django.db import DatabaseError, InterfaceError, OperationalError, close_old_connections
 
 from channels_app.errors import TransientProviderError
+from channels_app.mailbox.poll import mailboxes_poll
 from channels_app.services.outbound import outbound_deliver, outbound_fail_unexpected
 from channels_app.services.outbox import outbox_sweep
 
@@ -57,3 +58,9 @@ def outbound_message_deliver(message_id: int) -> None:
 @shared_task(name="channels_app.outbox_sweep", acks_late=True)
 def outbox_sweep_task() -> int:
     return outbox_sweep()
+
+
+@shared_task(name="channels_app.mailboxes_poll", acks_late=True)
+def mailboxes_poll_task() -> int:
+    """New mail of every mailbox channel (each mailbox leased by one poller at a time)."""
+    return sum(result.created for result in mailboxes_poll().values())

@@ -319,3 +319,20 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="WARNING")},
 }
+
+# --- E-mail mailbox channels (provider "imap", docs/channels.md#mailboxes) ---
+# The periodic poll (each mailbox once, new mail only); `manage.py poll_mailboxes` also runs it.
+MAILBOX_POLL_SECONDS = env.float("MAILBOX_POLL_SECONDS", default=60.0)
+CELERY_BEAT_SCHEDULE["channels-mailboxes-poll"] = {
+    "task": "channels_app.mailboxes_poll",
+    "schedule": MAILBOX_POLL_SECONDS,
+}
+MAILBOX_BATCH = env.int("MAILBOX_BATCH", default=500)  # mails imported per mailbox and poll at most
+MAILBOX_FETCH_CHUNK = env.int("MAILBOX_FETCH_CHUNK", default=50)  # mails per FETCH (memory stays flat)
+MAILBOX_TIMEOUT = env.float("MAILBOX_TIMEOUT", default=30.0)  # seconds per IMAP or SMTP operation
+MAILBOX_LEASE_SECONDS = env.int("MAILBOX_LEASE_SECONDS", default=300)  # one poller per mailbox
+MAILBOX_BACKOFF_SECONDS = env.int("MAILBOX_BACKOFF_SECONDS", default=60)  # after a failed login, doubling
+MAILBOX_BACKOFF_MAX_SECONDS = env.int("MAILBOX_BACKOFF_MAX_SECONDS", default=3600)
+MAILBOX_IDLE_SECONDS = env.int("MAILBOX_IDLE_SECONDS", default=600)  # one IDLE (RFC 2177: under 29 min)
+MAILBOX_MAX_CONNECTIONS = env.int("MAILBOX_MAX_CONNECTIONS", default=50)  # IDLE loops of one poll_mailboxes
+MAILBOX_CA_FILE = env("MAILBOX_CA_FILE", default=None)  # extra CA certificates to trust (a private server)

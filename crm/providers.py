@@ -79,4 +79,16 @@ def provider_kind_errors(*, provider: str, kind: str) -> list[str]:
 def provider_credential_errors(*, provider: str, credentials: dict) -> list[str]:
     """One error per required credential missing (or empty) for ``provider``."""
     spec = provider_get(provider)
-    return [f"{name!r} is required by {spec.key}" for name in spec.required_credentials if not credentials.get(name)]
+    missing = [f"{name!r} is required by {spec.key}" for name in spec.required_credentials if not credentials.get(name)]
+    more = getattr(spec, "credential_errors", None)  # a provider's own rules (one key or another...)
+    return missing + (more(credentials) if more else [])
+
+
+def provider_channel_status(channel) -> dict | None:
+    """What the channel's provider reports about it (a mailbox: its polling), or ``None``."""
+    try:
+        spec = provider_get(channel.provider)
+    except LookupError:
+        return None
+    status_of = getattr(spec, "status_of", None)
+    return status_of(channel) if status_of else None
