@@ -25,14 +25,17 @@ logger = logging.getLogger("channels.mailbox")
 CHECK_SECONDS = 1.0  # how often a wait looks at the stop event
 
 
-def idle_wait(*, channel: Channel, stop: threading.Event, seconds: float) -> bool:
+def idle_wait(*, channel: Channel, stop: threading.Event, seconds: float, uidnext: int) -> bool | None:
     """Wait in IDLE until the server announces new mail (``True``), ``seconds`` pass or ``stop``
-    is set (``False``). ``None`` when the server does not offer IDLE."""
+    is set (``False``). ``None`` when the server does not offer IDLE. Mail that arrived after
+    the poll saw ``uidnext``, before IDLE began, is new mail too."""
     config = mailbox_config(channel.credentials)
     with mailbox_connection(config) as client:
         if not client.has_capability("IDLE"):
             return None
-        client.select_folder(config.mailbox, readonly=True)
+        folder = client.select_folder(config.mailbox, readonly=True)
+        if int(folder.get(b"UIDNEXT", 0)) > uidnext:
+            return True
         client.idle()
         try:
             deadline = time.monotonic() + seconds
@@ -70,7 +73,7 @@ def mailbox_watch(*, channel_id: int, stop: threading.Event, idle_seconds: float
                 stop.wait(_pause(channel_id))
                 continue
             try:
-                announced = idle_wait(channel=channel, stop=stop, seconds=idle_seconds)
+                announced = idle_wait(channel=channel, stop=stop, seconds=idle_seconds, uidnext=result.uidnext)
             except (MailboxUnavailable, OSError, IMAPClientError) as exc:
                 logger.info("mailbox of channel %s: IDLE ended: %s", channel_id, exc)
                 announced = stop.wait(settings.MAILBOX_POLL_SECONDS)

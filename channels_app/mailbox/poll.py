@@ -48,6 +48,7 @@ class PollResult:
     more: bool = False  # mail is left beyond this poll's batch
     skipped: str = ""  # "backoff", "busy" or "disabled": the mailbox was not polled
     error: str = ""
+    uidnext: int = 0  # the folder's UIDNEXT when it was read: mail arriving later is above it
 
     @property
     def fetched(self) -> int:
@@ -180,6 +181,7 @@ def mailbox_fetch(*, client: IMAPClient, channel: Channel, state: MailboxState, 
     config = mailbox_config(channel.credentials)
     result = PollResult()
     folder = client.select_folder(config.mailbox, readonly=config.read_only)
+    result.uidnext = int(folder.get(b"UIDNEXT", 0))
     uids = _new_uids(client, state, folder)
     result.more = len(uids) > batch
     _import_chunks(client, config, channel, state, uids[:batch], result)

@@ -24,6 +24,11 @@ def dovecot():
     server.stop()
 
 
+@pytest.fixture(autouse=True)
+def _short_timeouts(settings):
+    settings.MAILBOX_TIMEOUT = 5.0  # a server that does not answer fails the test fast
+
+
 @pytest.fixture
 def mail_user(dovecot):
     return dovecot.add_user(password=PASSWORD, token="ya29.test-access-token")

@@ -241,7 +241,8 @@ class SmtpSink:
         from aiosmtpd.smtp import AuthResult
 
         login = auth_data.login.decode()
-        return AuthResult(success=self.users.get(login) == auth_data.password.decode(), auth_data=auth_data)
+        ok = self.users.get(login) == auth_data.password.decode()
+        return AuthResult(success=ok, auth_data=auth_data, handled=False)
 
     def start(self) -> SmtpSink:
         from aiosmtpd.controller import Controller
