@@ -5,13 +5,13 @@ IDLE loop imports mail as the server announces it."""
 
 from __future__ import annotations
 
+import queue
 import threading
-import time
 
 import pytest
 from django.db import connection
 
-from channels_app.mailbox.idle import mailbox_watch
+from channels_app.mailbox import idle
 from channels_app.mailbox.poll import mailbox_poll
 from channels_app.mailbox.smtp import xoauth2_string
 from channels_app.models import MailboxState
@@ -177,30 +177,30 @@ def test_the_api_creates_a_mailbox_channel_and_shows_its_status(admin_api, crede
 
 
 @pytest.mark.django_db(transaction=True)
-def test_the_idle_loop_imports_mail_as_the_server_announces_it(tenant, mailbox_channel, imap):
+def test_the_idle_loop_imports_mail_as_the_server_announces_it(tenant, mailbox_channel, imap, monkeypatch):
+    """The loop's polls are watched through a queue (the test reads the database only once
+    the loop has stopped: SQLite's shared in-memory database locks a table being written)."""
+    polls: queue.Queue = queue.Queue()
+
+    def watched_poll(**kwargs):
+        result = mailbox_poll(**kwargs)
+        polls.put(result.created)
+        return result
+
+    monkeypatch.setattr(idle, "mailbox_poll", watched_poll)
     imap.append("INBOX", mail(1))
     stop = threading.Event()
     watcher = threading.Thread(
-        target=mailbox_watch, kwargs={"channel_id": mailbox_channel.pk, "stop": stop, "idle_seconds": 30}
+        target=idle.mailbox_watch, kwargs={"channel_id": mailbox_channel.pk, "stop": stop, "idle_seconds": 30}
     )
     watcher.start()
     try:
-        assert _eventually(lambda: Message.objects.count() == 1)
-        _eventually(lambda: MailboxState.objects.filter(channel=mailbox_channel, last_polled_at__isnull=False).exists())
-        imap.append("INBOX", mail(2))  # announced by the server during IDLE
-        assert _eventually(lambda: Message.objects.count() == 2)
+        assert polls.get(timeout=20) == 1
+        imap.append("INBOX", mail(2))  # announced by the server during IDLE (or seen by UIDNEXT)
+        assert polls.get(timeout=20) == 1
     finally:
         stop.set()
         watcher.join(timeout=30)
-    assert not watcher.is_alive()
+    assert not watcher.is_alive() and polls.empty()  # no poll without new mail
+    assert Message.objects.count() == 2
     connection.close()
-
-
-def _eventually(check, seconds: float = 20.0) -> bool:
-    """Wait for another thread's work (bounded); not a timing assertion."""
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if check():
-            return True
-        time.sleep(0.05)
-    return check()
