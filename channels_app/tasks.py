@@ -9,9 +9,10 @@ from django.conf import settings
 from django.db import DatabaseError, InterfaceError, OperationalError, close_old_connections
 
 from channels_app.errors import TransientProviderError
-from channels_app.mailbox.poll import mailboxes_poll
+from channels_app.mailbox.poll import PROVIDER, mailbox_channels, mailbox_poll
 from channels_app.services.outbound import outbound_deliver, outbound_fail_unexpected
 from channels_app.services.outbox import outbox_sweep
+from crm.models import Channel
 
 logger = logging.getLogger(__name__)
 
@@ -62,5 +63,21 @@ def outbox_sweep_task() -> int:
 
 @shared_task(name="channels_app.mailboxes_poll", acks_late=True)
 def mailboxes_poll_task() -> int:
-    """New mail of every mailbox channel (each mailbox leased by one poller at a time)."""
-    return sum(result.created for result in mailboxes_poll().values())
+    """Beat: one poll task per enabled mailbox channel (each leased by one poller at a time)."""
+    channels = mailbox_channels()
+    for channel in channels:
+        mailbox_poll_task.delay(channel.pk)
+    return len(channels)
+
+
+@shared_task(
+    name="channels_app.mailbox_poll",
+    acks_late=True,  # polling again stores nothing twice
+    soft_time_limit=settings.MAILBOX_TASK_SOFT_TIME_LIMIT,
+    time_limit=settings.MAILBOX_TASK_SOFT_TIME_LIMIT + 30,
+)
+def mailbox_poll_task(channel_id: int) -> int:
+    channel = Channel.objects.select_related("tenant").filter(pk=channel_id, provider=PROVIDER).first()
+    if channel is None:
+        return 0
+    return mailbox_poll(channel=channel).created

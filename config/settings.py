@@ -330,7 +330,9 @@ CELERY_BEAT_SCHEDULE["channels-mailboxes-poll"] = {
 MAILBOX_BATCH = env.int("MAILBOX_BATCH", default=500)  # mails imported per mailbox and poll at most
 MAILBOX_FETCH_CHUNK = env.int("MAILBOX_FETCH_CHUNK", default=50)  # mails per FETCH (memory stays flat)
 MAILBOX_TIMEOUT = env.float("MAILBOX_TIMEOUT", default=30.0)  # seconds per IMAP or SMTP operation
-MAILBOX_LEASE_SECONDS = env.int("MAILBOX_LEASE_SECONDS", default=300)  # one poller per mailbox
+# a poll task's soft time limit; a poller holds a mailbox longer than any task may run
+MAILBOX_TASK_SOFT_TIME_LIMIT = env.int("MAILBOX_TASK_SOFT_TIME_LIMIT", default=240)
+MAILBOX_LEASE_SECONDS = env.int("MAILBOX_LEASE_SECONDS", default=MAILBOX_TASK_SOFT_TIME_LIMIT + 60)
 MAILBOX_BACKOFF_SECONDS = env.int("MAILBOX_BACKOFF_SECONDS", default=60)  # after a failed login, doubling
 MAILBOX_BACKOFF_MAX_SECONDS = env.int("MAILBOX_BACKOFF_MAX_SECONDS", default=3600)
 MAILBOX_IDLE_SECONDS = env.int("MAILBOX_IDLE_SECONDS", default=600)  # one IDLE (RFC 2177: under 29 min)

@@ -218,8 +218,3 @@ def config_folder(channel: Channel) -> str:
 
 def mailbox_channels() -> list[Channel]:
     return list(Channel.objects.filter(provider=PROVIDER, enabled=True).select_related("tenant").order_by("pk"))
-
-
-def mailboxes_poll(*, batch: int | None = None) -> dict[int, PollResult]:
-    """Poll every enabled mailbox channel once (the periodic task, ``poll_mailboxes --once``)."""
-    return {channel.pk: mailbox_poll(channel=channel, batch=batch) for channel in mailbox_channels()}

@@ -8,12 +8,16 @@ from datetime import timedelta
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from channels_app.mailbox.poll import mailbox_poll
 from channels_app.models import MailboxState, PayloadState, WebhookPayload
+from channels_app.tasks import mailboxes_poll_task
 from crm.models import Direction, Message, Ticket
 from crm.services.tenants import channel_update
+from tests.factories import ChannelFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -203,3 +207,29 @@ def test_the_command_polls_once(mailbox_channel, imap, capsys):
     assert "0 new" in capsys.readouterr().out and Ticket.objects.count() == 1
     with pytest.raises(CommandError, match="No mailbox channel"):
         call_command("poll_mailboxes", "--once", "--channel", "999999")
+
+
+def test_the_periodic_task_polls_every_enabled_mailbox(mailbox_channel, imap, tenant):
+    disabled = ChannelFactory(tenant=tenant, kind="email", provider="imap", enabled=False, credentials={})
+    imap.append("INBOX", mail(1))
+    assert mailboxes_poll_task.delay().get() == 1  # one mailbox enabled: one poll task (run inline here)
+    assert Message.objects.filter(channel=mailbox_channel).count() == 1
+    assert not MailboxState.objects.filter(channel=disabled).exists()
+
+
+def test_the_queries_of_a_poll_grow_with_the_mails_only(mailbox_channel, imap, settings):
+    """Per mail: the raw path's ingestion and nothing more; per chunk of mails: one write of the
+    mailbox's state; per poll: a few, whatever the history."""
+    settings.MAILBOX_FETCH_CHUNK = 100
+
+    def queries_for(first: int, count: int) -> int:
+        for n in range(first, first + count):
+            imap.append("INBOX", mail(n))
+        with CaptureQueriesContext(connection) as captured:
+            assert mailbox_poll(channel=mailbox_channel).created == count
+        return len(captured)
+
+    queries_for(0, 1)  # the contact and ticket exist from here on
+    three, six = queries_for(1, 3), queries_for(4, 6)
+    per_mail = (six - three) / 3
+    assert six == three + 3 * per_mail and three - 3 * per_mail <= 8
