@@ -134,6 +134,8 @@ class MailboxState(TenantOwned):
     failures = models.PositiveIntegerField(_("failures in a row"), default=0)
     retry_at = models.DateTimeField(_("next attempt not before"), null=True, blank=True)
     error = models.TextField(_("last error"), blank=True)
+    #: SHA-256 of the credentials that failed: new credentials are tried at once, backoff or not
+    failed_credentials = models.CharField(max_length=64, blank=True)
     last_polled_at = models.DateTimeField(_("last poll"), null=True, blank=True)
     last_imported_at = models.DateTimeField(_("last mail imported"), null=True, blank=True)
     imported = models.PositiveBigIntegerField(_("mails imported"), default=0)

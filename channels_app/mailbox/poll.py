@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import json
 import logging
 from dataclasses import dataclass
 from datetime import timedelta
@@ -68,12 +69,20 @@ def _lease(state: MailboxState, now) -> bool:
     return bool(MailboxState.objects.filter(free, due, pk=state.pk).update(leased_until=until))
 
 
-def _failure(state: MailboxState, reason: str, now) -> None:
+def credentials_digest(channel: Channel) -> str:
+    return hashlib.sha256(json.dumps(channel.credentials, sort_keys=True).encode()).hexdigest()
+
+
+def _failure(state: MailboxState, channel: Channel, reason: str, now) -> None:
     """One more failure in a row: wait twice as long as last time before the next attempt."""
     failures = state.failures + 1
     delay = min(settings.MAILBOX_BACKOFF_SECONDS * 2 ** (failures - 1), settings.MAILBOX_BACKOFF_MAX_SECONDS)
     MailboxState.objects.filter(pk=state.pk).update(
-        failures=failures, error=storable_text(reason), retry_at=now + timedelta(seconds=delay), last_polled_at=now
+        failures=failures,
+        error=storable_text(reason),
+        retry_at=now + timedelta(seconds=delay),
+        last_polled_at=now,
+        failed_credentials=credentials_digest(channel),
     )
     logger.warning("mailbox of channel %s: %s (attempt %s, next in %ss)", state.channel_id, reason, failures, delay)
 
@@ -194,17 +203,19 @@ def mailbox_poll(*, channel: Channel, batch: int | None = None) -> PollResult:
     if not channel.enabled:
         return PollResult(skipped="disabled")
     state, now = _state(channel), timezone.now()
+    if state.retry_at and state.failed_credentials != credentials_digest(channel):  # fixed since: try now
+        MailboxState.objects.filter(pk=state.pk).update(retry_at=None)
     if not _lease(state, now):
         return PollResult(skipped="backoff" if state.retry_at and state.retry_at > now else "busy")
     try:
         with mailbox_connection(mailbox_config(channel.credentials)) as client:
             result = mailbox_fetch(client=client, channel=channel, state=state, batch=batch or settings.MAILBOX_BATCH)
     except MailboxUnavailable as exc:
-        _failure(state, exc.reason, now)
+        _failure(state, channel, exc.reason, now)
         return PollResult(error=exc.reason)
     except (OSError, IMAPClientError) as exc:
         reason = f"{config_folder(channel)}: {type(exc).__name__}: {exc}"
-        _failure(state, reason, now)
+        _failure(state, channel, reason, now)
         return PollResult(error=reason)
     finally:
         MailboxState.objects.filter(pk=state.pk).update(leased_until=None)

@@ -5,6 +5,7 @@ until the process is stopped (or ``--for`` seconds pass), and new channels are p
 
 from __future__ import annotations
 
+import logging
 import signal
 import threading
 
@@ -14,6 +15,8 @@ from django.core.management.base import BaseCommand, CommandError
 from channels_app.mailbox.idle import mailbox_watch
 from channels_app.mailbox.poll import PROVIDER, PollResult, mailbox_channels, mailbox_poll
 from crm.models import Channel
+
+logger = logging.getLogger("channels.mailbox")
 
 
 class Command(BaseCommand):
@@ -28,8 +31,17 @@ class Command(BaseCommand):
     def handle(self, *args, once, channel, batch, duration, **options):
         channels = self._channels(channel)
         if once:
+            failed = 0
             for item in channels:
-                self._report(item, mailbox_poll(channel=item, batch=batch))
+                try:
+                    result = mailbox_poll(channel=item, batch=batch)
+                except Exception as exc:  # one mailbox's trouble does not keep the others from being polled
+                    logger.exception("mailbox of channel %s: poll failed", item.pk)
+                    result = PollResult(error=f"{type(exc).__name__}: {exc}")
+                failed += bool(result.error)
+                self._report(item, result)
+            if failed:
+                raise CommandError(f"{failed} mailbox(es) could not be polled.")
             return
         self._watch(only=channel, duration=duration)
 

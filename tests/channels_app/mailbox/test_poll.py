@@ -19,6 +19,8 @@ from crm.models import Direction, Message, Ticket
 from crm.services.tenants import channel_update
 from tests.factories import ChannelFactory
 
+from .conftest import PASSWORD
+
 pytestmark = pytest.mark.django_db
 
 
@@ -162,14 +164,9 @@ def test_a_refused_login_backs_off_with_its_reason_then_recovers(mailbox_channel
     state.refresh_from_db()
     assert state.failures == 2 and state.retry_at - state.last_polled_at == timedelta(seconds=120)  # doubled
 
-    credentials["password"] = mailbox_channel.credentials["password"]
-    mailbox_channel.refresh_from_db()
-    channel_update(
-        channel=mailbox_channel,
-        changes={"credentials": {**mailbox_channel.credentials, "password": "s3cret-pass"}},
-        by="test",
-    )
-    MailboxState.objects.filter(pk=state.pk).update(retry_at=timezone.now() - timedelta(seconds=1))
+    assert mailbox_poll(channel=mailbox_channel).skipped == "backoff"
+    # the credentials fixed: tried at once, whatever the backoff
+    channel_update(channel=mailbox_channel, changes={"credentials": {**credentials, "password": PASSWORD}}, by="test")
     assert mailbox_poll(channel=mailbox_channel).created == 1
     state.refresh_from_db()
     assert (state.failures, state.error, state.retry_at) == (0, "", None)
@@ -233,3 +230,14 @@ def test_the_queries_of_a_poll_grow_with_the_mails_only(mailbox_channel, imap, s
     three, six = queries_for(1, 3), queries_for(4, 6)
     per_mail = (six - three) / 3
     assert six == three + 3 * per_mail and three - 3 * per_mail <= 8
+
+
+def test_the_command_says_which_mailbox_failed_and_polls_the_others(mailbox_channel, imap, tenant, capsys):
+    broken = ChannelFactory(
+        tenant=tenant, kind="email", provider="imap", credentials={**mailbox_channel.credentials, "password": "no"}
+    )
+    imap.append("INBOX", mail(1))
+    with pytest.raises(CommandError, match="1 mailbox"):
+        call_command("poll_mailboxes", "--once")
+    out = capsys.readouterr()
+    assert f"channel {broken.pk}: login refused" in out.err and f"channel {mailbox_channel.pk}: 1 new" in out.out
