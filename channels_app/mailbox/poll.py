@@ -214,7 +214,7 @@ def mailbox_poll(*, channel: Channel, batch: int | None = None) -> PollResult:
         _failure(state, channel, exc.reason, now)
         return PollResult(error=exc.reason)
     except (OSError, IMAPClientError) as exc:
-        reason = f"{config_folder(channel)}: {type(exc).__name__}: {exc}"
+        reason = f"{_folder_label(channel)}: {type(exc).__name__}: {exc}"
         _failure(state, channel, reason, now)
         return PollResult(error=reason)
     finally:
@@ -223,7 +223,7 @@ def mailbox_poll(*, channel: Channel, batch: int | None = None) -> PollResult:
     return result
 
 
-def config_folder(channel: Channel) -> str:
+def _folder_label(channel: Channel) -> str:
     return f"folder {mailbox_config(channel.credentials).mailbox!r}"
 
 
