@@ -7,6 +7,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from django.contrib.auth import get_user_model
 from django.core.management import CommandError, call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -15,7 +16,7 @@ from django.utils import timezone
 from channels_app.mailbox.poll import mailbox_poll
 from channels_app.models import MailboxState, PayloadState, WebhookPayload
 from channels_app.tasks import mailboxes_poll_task
-from crm.models import Direction, Message, Ticket
+from crm.models import Direction, Membership, Message, Ticket
 from crm.services.tenants import channel_update
 from tests.factories import ChannelFactory
 
@@ -241,3 +242,15 @@ def test_the_command_says_which_mailbox_failed_and_polls_the_others(mailbox_chan
         call_command("poll_mailboxes", "--once")
     out = capsys.readouterr()
     assert f"channel {broken.pk}: login refused" in out.err and f"channel {mailbox_channel.pk}: 1 new" in out.out
+
+
+def test_the_channels_admin_page_shows_why_the_mailbox_fails(mailbox_channel, tenant, client):
+    credentials = {**mailbox_channel.credentials, "password": "wrong"}
+    channel_update(channel=mailbox_channel, changes={"credentials": credentials}, by="test")
+    mailbox_poll(channel=mailbox_channel)
+    user = get_user_model().objects.create_user(username="admin-a", password="pw", is_staff=True)
+    Membership.objects.create(tenant=tenant, user=user, role="admin")
+    client.force_login(user)
+    page = client.get(f"/admin/crm/channel/{mailbox_channel.pk}/change/")
+    assert page.status_code == 200
+    assert "state: failing" in page.content.decode() and "login refused" in page.content.decode()
