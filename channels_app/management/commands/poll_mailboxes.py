@@ -67,8 +67,15 @@ class Command(BaseCommand):
 
     def _watch(self, *, only: int | None, duration: float | None) -> None:
         stop = threading.Event()
-        for signum in (signal.SIGINT, signal.SIGTERM):
-            signal.signal(signum, lambda *_: stop.set())
+        previous = {signum: signal.signal(signum, lambda *_: stop.set()) for signum in (signal.SIGINT, signal.SIGTERM)}
+        try:
+            self._supervise(stop=stop, only=only, duration=duration)
+        finally:
+            for signum, handler in previous.items():
+                signal.signal(signum, handler)
+
+    def _supervise(self, *, stop: threading.Event, only: int | None, duration: float | None) -> None:
+        """Start a watcher per mailbox (and for mailboxes added later) until ``stop`` is set."""
         if duration:
             timer = threading.Timer(duration, stop.set)
             timer.daemon = True

@@ -9,6 +9,7 @@ import queue
 import threading
 
 import pytest
+from django.core.management import call_command
 from django.db import connection
 
 from channels_app.mailbox import idle
@@ -203,4 +204,13 @@ def test_the_idle_loop_imports_mail_as_the_server_announces_it(tenant, mailbox_c
         watcher.join(timeout=30)
     assert not watcher.is_alive() and polls.empty()  # no poll without new mail
     assert Message.objects.count() == 2
+    connection.close()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_command_without_once_watches_until_told_to_stop(tenant, mailbox_channel, imap, capsys):
+    imap.append("INBOX", mail(1))
+    call_command("poll_mailboxes", "--for", "3")  # one IDLE loop per mailbox, stopped after 3 s
+    assert f"channel {mailbox_channel.pk}: watching" in capsys.readouterr().out
+    assert Message.objects.filter(channel=mailbox_channel).count() == 1
     connection.close()
