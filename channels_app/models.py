@@ -119,3 +119,32 @@ class EmailReference(TenantOwned):
     class Meta:
         constraints = [models.UniqueConstraint(fields=["tenant", "message_id_header"], name="email_reference_unique")]
         verbose_name = _("e-mail reference")
+
+
+class MailboxState(TenantOwned):
+    """Where polling an e-mail mailbox channel (provider ``imap``) stands: the folder's
+    UIDVALIDITY and the highest UID imported, the lease of the poller working on it, and the
+    login failures that put it in backoff (with the server's reason, shown on the channel)."""
+
+    channel = models.ForeignKey("crm.Channel", on_delete=models.CASCADE, related_name="+", db_index=False)
+    uidvalidity = models.BigIntegerField(_("UIDVALIDITY"), null=True, blank=True)
+    last_uid = models.BigIntegerField(_("last UID imported"), default=0)
+    #: a poller holds the mailbox until then (another one skips it)
+    leased_until = models.DateTimeField(null=True, blank=True)
+    failures = models.PositiveIntegerField(_("failures in a row"), default=0)
+    retry_at = models.DateTimeField(_("next attempt not before"), null=True, blank=True)
+    error = models.TextField(_("last error"), blank=True)
+    #: SHA-256 of the credentials that failed: new credentials are tried at once, backoff or not
+    failed_credentials = models.CharField(max_length=64, blank=True)
+    last_polled_at = models.DateTimeField(_("last poll"), null=True, blank=True)
+    last_imported_at = models.DateTimeField(_("last mail imported"), null=True, blank=True)
+    imported = models.PositiveBigIntegerField(_("mails imported"), default=0)
+
+    class Meta:
+        # one per channel (a channel never changes tenant); serves the lookup by channel
+        constraints = [models.UniqueConstraint(fields=["tenant", "channel"], name="mailbox_state_one_per_channel")]
+        verbose_name = _("mailbox state")
+        verbose_name_plural = _("mailbox states")
+
+    def __str__(self) -> str:
+        return f"mailbox of channel {self.channel_id}: UID {self.last_uid}"

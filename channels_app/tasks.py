@@ -10,9 +10,11 @@ from django.conf import settings
 from django.db import DatabaseError, InterfaceError, OperationalError, close_old_connections
 
 from channels_app.errors import TransientProviderError
+from channels_app.mailbox.poll import PROVIDER, mailbox_channels, mailbox_poll
 from channels_app.services.media import attachment_fetch_do
 from channels_app.services.outbound import outbound_deliver, outbound_fail_unexpected
 from channels_app.services.outbox import outbox_sweep
+from crm.models import Channel
 
 logger = logging.getLogger(__name__)
 
@@ -77,3 +79,25 @@ def attachment_fetch(self, attachment_id: int) -> None:
             factor=settings.ATTACHMENTS_FETCH_BACKOFF, retries=self.request.retries, maximum=600, full_jitter=True
         )
         raise self.retry(exc=exc, countdown=countdown) from None
+
+
+@shared_task(name="channels_app.mailboxes_poll", acks_late=True)
+def mailboxes_poll_task() -> int:
+    """Beat: one poll task per enabled mailbox channel (each leased by one poller at a time)."""
+    channels = mailbox_channels()
+    for channel in channels:
+        mailbox_poll_task.delay(channel.pk)
+    return len(channels)
+
+
+@shared_task(
+    name="channels_app.mailbox_poll",
+    acks_late=True,  # polling again stores nothing twice
+    soft_time_limit=settings.MAILBOX_TASK_SOFT_TIME_LIMIT,
+    time_limit=settings.MAILBOX_TASK_SOFT_TIME_LIMIT + 30,
+)
+def mailbox_poll_task(channel_id: int) -> int:
+    channel = Channel.objects.select_related("tenant").filter(pk=channel_id, provider=PROVIDER).first()
+    if channel is None:
+        return 0
+    return mailbox_poll(channel=channel).created

@@ -435,3 +435,21 @@ ATTACHMENTS_SIGNED_URL_SECONDS = env.int("ATTACHMENTS_SIGNED_URL_SECONDS", defau
 #: the Graph API Meta media ids are read from (tests point it to a local server)
 META_GRAPH_BASE_URL = env("META_GRAPH_BASE_URL", default="https://graph.facebook.com/v21.0").rstrip("/")
 # --- end of attachments ---
+# --- E-mail mailbox channels (provider "imap", docs/channels.md#mailboxes) ---
+# The periodic poll (each mailbox once, new mail only); `manage.py poll_mailboxes` also runs it.
+MAILBOX_POLL_SECONDS = env.float("MAILBOX_POLL_SECONDS", default=60.0)
+CELERY_BEAT_SCHEDULE["channels-mailboxes-poll"] = {
+    "task": "channels_app.mailboxes_poll",
+    "schedule": MAILBOX_POLL_SECONDS,
+}
+MAILBOX_BATCH = env.int("MAILBOX_BATCH", default=500)  # mails imported per mailbox and poll at most
+MAILBOX_FETCH_CHUNK = env.int("MAILBOX_FETCH_CHUNK", default=50)  # mails per FETCH (memory stays flat)
+MAILBOX_TIMEOUT = env.float("MAILBOX_TIMEOUT", default=30.0)  # seconds per IMAP or SMTP operation
+# a poll task's soft time limit; a poller holds a mailbox longer than any task may run
+MAILBOX_TASK_SOFT_TIME_LIMIT = env.int("MAILBOX_TASK_SOFT_TIME_LIMIT", default=240)
+MAILBOX_LEASE_SECONDS = env.int("MAILBOX_LEASE_SECONDS", default=MAILBOX_TASK_SOFT_TIME_LIMIT + 60)
+MAILBOX_BACKOFF_SECONDS = env.int("MAILBOX_BACKOFF_SECONDS", default=60)  # after a failed login, doubling
+MAILBOX_BACKOFF_MAX_SECONDS = env.int("MAILBOX_BACKOFF_MAX_SECONDS", default=3600)
+MAILBOX_IDLE_SECONDS = env.int("MAILBOX_IDLE_SECONDS", default=600)  # one IDLE (RFC 2177: under 29 min)
+MAILBOX_MAX_CONNECTIONS = env.int("MAILBOX_MAX_CONNECTIONS", default=50)  # IDLE loops of one poll_mailboxes
+MAILBOX_CA_FILE = env("MAILBOX_CA_FILE", default=None)  # extra CA certificates to trust (a private server)

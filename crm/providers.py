@@ -102,4 +102,15 @@ def provider_credential_errors(*, provider: str, credentials: dict) -> list[str]
                 target_check(credentials[name])
             except UnsafeTarget as refused:
                 errors.append(f"{name!r}: {refused}")
-    return errors
+    more = getattr(spec, "credential_errors", None)  # a provider's own rules (one key or another...)
+    return errors + (more(credentials) if more else [])
+
+
+def provider_channel_status(channel) -> dict | None:
+    """What the channel's provider reports about it (a mailbox: its polling), or ``None``."""
+    try:
+        spec = provider_get(channel.provider)
+    except LookupError:
+        return None
+    status_of = getattr(spec, "status_of", None)
+    return status_of(channel) if status_of else None

@@ -104,6 +104,14 @@ class Adapter:
     def __repr__(self) -> str:
         return f"<{type(self).__name__} {self.key!r}>"
 
+    def credential_errors(self, credentials: dict) -> list[str]:
+        """What else is wrong with a channel's credentials (beyond a required key missing)."""
+        return []
+
+    def status_of(self, channel: Channel) -> dict | None:
+        """What the provider reports about the channel (a mailbox: its polling), or ``None``."""
+        return None
+
     def session_window(self, kind: str) -> timedelta | None:
         return self.session_windows.get(kind)
 

@@ -65,11 +65,15 @@ class EmailAdapter(Adapter):
 
     def parse(self, *, request, channel) -> list:
         if request.content_type == RAW_MIME:
-            mime = AnymailInboundMessage.parse_raw_mime_bytes(request.body)
-            if not mime.get("From"):
-                raise WebhookUnparseable("no From header")
-            return [self.inbound_event(mime, channel, fallback_id=hashlib.sha256(request.body).hexdigest())]
+            return [self.raw_event(request.body, channel)]
         return self.parse_esp(request=request, channel=channel)
+
+    def raw_event(self, raw: bytes, channel) -> InboundEvent:
+        """The event of one raw RFC 5322 mail (a signed post, a mail fetched from a mailbox)."""
+        mime = AnymailInboundMessage.parse_raw_mime_bytes(raw)
+        if not mime.get("From"):
+            raise WebhookUnparseable("no From header")
+        return self.inbound_event(mime, channel, fallback_id=hashlib.sha256(raw).hexdigest())
 
     def parse_esp(self, *, request, channel) -> list:
         raise WebhookUnparseable("not a raw RFC 5322 message")
@@ -136,7 +140,11 @@ class EmailAdapter(Adapter):
         if not message.author:  # written by the product, not a person (RFC 3834)
             headers["Auto-Submitted"] = "auto-replied" if message.ticket_id else "auto-generated"
         reply_to = (
-            email_threads.reply_address(ticket=message.ticket, channel_address=sender) if message.ticket else None
+            email_threads.reply_address(
+                ticket=message.ticket, channel_address=sender, local_part=self.reply_local_part(sender)
+            )
+            if message.ticket
+            else None
         )
         email = EmailMessage(
             subject=email_threads.subject_with_token(subject=message.subject, ticket_id=message.ticket_id),
@@ -166,6 +174,10 @@ class EmailAdapter(Adapter):
 
     def attachments_limit(self, channel) -> int:
         return settings.ATTACHMENTS_MAX_PER_MESSAGE
+
+    def reply_local_part(self, sender: str) -> str:
+        """The local part of the signed reply address (``reply+<ticket>-<signature>@``)."""
+        return "reply"
 
     def connection(self, channel):
         """The e-mail backend for this channel: anymail's for the provider (or the one

@@ -1,9 +1,9 @@
 """E-mail threading: which ticket an inbound mail answers.
 
 In order: ``In-Reply-To``/``References`` against Message-IDs the product sent or received,
-then a signed plus-address (``reply+<ticket>-<signature>@domain``, which survives clients that
-drop the headers), then a ``[#<ticket>]`` subject token. The answer is only a hint: the
-policy still decides whether the mail may join that ticket (``ticket_for_inbound``).
+then a signed plus-address (``reply+<ticket>-<signature>@domain``, or on a mailbox channel
+``<mailbox>+<ticket>-<signature>@domain``, which survives clients that drop the headers), then
+a ``[#<ticket>]`` subject token. The answer is only a hint: the policy still decides whether the mail may join that ticket (``ticket_for_inbound``).
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from django.db import IntegrityError, transaction
 from channels_app.models import EmailReference
 from crm.models import Message, Tenant, Ticket
 
-PLUS_ADDRESS = re.compile(r"^reply\+(?P<ticket>\d+)-(?P<sig>[0-9a-f]{16})@", re.IGNORECASE)
+PLUS_ADDRESS = re.compile(r"^[^@+\s]{1,64}\+(?P<ticket>\d+)-(?P<sig>[0-9a-f]{16})@", re.IGNORECASE)
 SUBJECT_TOKEN = re.compile(r"\[#(?P<ticket>\d+)\]")
 
 
@@ -27,12 +27,12 @@ def _signature(tenant_id: int, ticket_id: int) -> str:
     return hmac.new(key, f"{tenant_id}:{ticket_id}".encode(), hashlib.sha256).hexdigest()[:16]
 
 
-def reply_address(*, ticket: Ticket, channel_address: str) -> str | None:
+def reply_address(*, ticket: Ticket, channel_address: str, local_part: str = "reply") -> str | None:
     """The signed plus-address replies to ``ticket`` should go to, on the channel's domain."""
     if "@" not in channel_address:
         return None
     domain = channel_address.rsplit("@", 1)[1]
-    return f"reply+{ticket.pk}-{_signature(ticket.tenant_id, ticket.pk)}@{domain}"
+    return f"{local_part}+{ticket.pk}-{_signature(ticket.tenant_id, ticket.pk)}@{domain}"
 
 
 def subject_with_token(*, subject: str, ticket_id: int | None) -> str:

@@ -19,7 +19,7 @@ from crm.models import (
     Role,
     Tenant,
 )
-from crm.providers import provider_choices
+from crm.providers import provider_channel_status, provider_choices
 from crm.services.tenants import (
     api_key_create,
     api_key_revoke,
@@ -192,7 +192,7 @@ class ChannelAdmin(DeleteThroughService, TenantScopedAdmin):
     list_filter = ["kind", "provider", "enabled"]
     list_select_related = ["tenant"]
     search_fields = ["name", "address"]
-    readonly_fields = ["credential_keys", "webhook_url"]
+    readonly_fields = ["credential_keys", "webhook_url", "provider_status"]
 
     def save_model(self, request, obj, form, change):
         """Through the services, so that new credentials are in the audit log (their keys)."""
@@ -211,6 +211,13 @@ class ChannelAdmin(DeleteThroughService, TenantScopedAdmin):
             saved = channel_create(tenant=tenant, **fields, credentials=credentials, by=by)
         obj.__dict__.update({k: v for k, v in saved.__dict__.items() if k != "_state"})
         obj._state.adding, obj._state.db = False, saved._state.db
+
+    @admin.display(description=_("provider status"))
+    def provider_status(self, obj):
+        status = provider_channel_status(obj) if obj.pk else None
+        return (
+            ", ".join(f"{key}: {value}" for key, value in status.items() if value not in ("", None)) if status else "-"
+        )
 
     @admin.display(description=_("stored credentials"))
     def credential_keys(self, obj):

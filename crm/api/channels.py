@@ -3,12 +3,12 @@ from __future__ import annotations
 from django.conf import settings
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import serializers, status
 from rest_framework.response import Response
 
 from crm.models import ChannelKind, Role
-from crm.providers import provider_choices
+from crm.providers import provider_channel_status, provider_choices
 from crm.selectors.tenants import channel_get, channel_list
 from crm.services.tenants import channel_create, channel_delete, channel_update
 
@@ -68,6 +68,7 @@ class ChannelOutputSerializer(serializers.Serializer):
     enabled = serializers.BooleanField()
     webhook_url = serializers.SerializerMethodField()
     credentials_set = serializers.SerializerMethodField()
+    provider_status = serializers.SerializerMethodField()
     created_at = serializers.DateTimeField()
 
     def get_webhook_url(self, obj) -> str:
@@ -76,6 +77,12 @@ class ChannelOutputSerializer(serializers.Serializer):
     def get_credentials_set(self, obj) -> list[str]:
         """Names of the credentials stored (their values are never returned)."""
         return sorted(obj.credentials)
+
+    @extend_schema_field(serializers.DictField(allow_null=True))
+    def get_provider_status(self, obj) -> dict | None:
+        """What the provider reports (a mailbox: ``state`` ok|failing|never_polled, the
+        server's ``error``, ``failures``, ``retry_at``, ``last_polled_at``...), or null."""
+        return provider_channel_status(obj)
 
 
 class ChannelListApi(TenantApi):
