@@ -69,3 +69,6 @@ class StatusReceiptAdmin(ReadOnlyAdmin):
 @admin.register(EmailReference)
 class EmailReferenceAdmin(ReadOnlyAdmin):
     list_display = ("message_id_header", "message", "ticket")
+
+
+from .subscriptions import admin as subscriptions_admin  # noqa: E402, F401  (registers its admins)

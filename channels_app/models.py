@@ -119,3 +119,24 @@ class EmailReference(TenantOwned):
     class Meta:
         constraints = [models.UniqueConstraint(fields=["tenant", "message_id_header"], name="email_reference_unique")]
         verbose_name = _("e-mail reference")
+
+
+from channels_app.subscriptions.models import (  # noqa: E402  (the app's models, in their package)
+    EventDelivery,
+    EventDeliveryAttempt,
+    OutgoingEvent,
+    WebhookSubscription,
+)
+
+__all__ = [
+    "AttemptOutcome",
+    "DeliveryAttempt",
+    "EmailReference",
+    "EventDelivery",
+    "EventDeliveryAttempt",
+    "OutgoingEvent",
+    "PayloadState",
+    "StatusReceipt",
+    "WebhookPayload",
+    "WebhookSubscription",
+]

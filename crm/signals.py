@@ -28,6 +28,14 @@ outbound_queued = Signal()
 #: and returns the ids of the journeys the contact entered.
 event_recorded = Signal()
 
+#: sent by ``crm.services.changes.change_publish`` when crm wrote a change integrators may be
+#: told of (outgoing webhooks), inside the transaction that wrote it, and only for the types the
+#: tenant's subscriptions listen to (``Tenant.subscribed_events``): ``sender=<model class>,
+#: tenant=, change= (a type of ``CHANGE_TYPES``), instance=, contact_id=, imported=``.
+#: channels_app writes the event row for its subscriptions; ``imported=True`` (history import)
+#: is never published.
+change_published = Signal()
+
 
 def collected(responses: list[tuple[object, object]]) -> list:
     """The non-empty answers of ``Signal.send``, in receiver order."""

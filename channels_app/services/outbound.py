@@ -29,6 +29,7 @@ from channels_app.adapters.base import ProviderResult
 from channels_app.adapters.registry import registry
 from channels_app.errors import OutsideWindowError, PermanentProviderError, TransientProviderError
 from channels_app.models import AttemptOutcome, DeliveryAttempt
+from channels_app.subscriptions.events import message_status_publish
 from crm.models import Consent, ConsentStatus, Direction, Message, MessageStatus, Purpose
 
 from .delivery_sql import PostgresDeliveryStore
@@ -177,6 +178,7 @@ def outbound_fail(*, message: Message, attempt: DeliveryAttempt | None, reason: 
     failed = delivery_store().record_failure(message=message, attempt=attempt, reason=reason, now=timezone.now())
     message.status, message.error = MessageStatus.FAILED, reason
     if failed:
+        message_status_publish(message=message)
         outbound_fallback(message=message, reason=reason)
     return message
 

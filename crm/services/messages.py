@@ -30,6 +30,7 @@ from crm.signals import outbound_queued
 
 from . import ingest_sql
 from .addresses import IDENTITY_KIND_FOR_CHANNEL, normalize_address
+from .changes import CONTACT_CREATED, MESSAGE_CREATED, TICKET_CREATED, change_publish, change_subscribed
 from .ingest_orm import OrmIngestStore
 from .ingest_sql import PostgresIngestStore
 from .ingest_store import ChannelRefused, IngestResult, IngestStore, Sender
@@ -94,11 +95,22 @@ def ingest_store_choose(*, tenant: Tenant, inbound: InboundMessage) -> IngestSto
 INGEST_ATTEMPTS = 3
 
 
+#: the changes an inbound message may publish (outgoing webhooks)
+INGEST_CHANGES = (CONTACT_CREATED, TICKET_CREATED, MESSAGE_CREATED)
+
+
 def _ingest(*, tenant: Tenant, inbound: InboundMessage, store: IngestStore) -> IngestResult:
     sender = _sender_check(tenant=tenant, inbound=inbound)
+    # A tenant whose subscriptions listen to what ingestion changes stores the message and
+    # their event rows in one transaction; any other keeps the store's own (one round trip).
+    published = any(change_subscribed(tenant=tenant, change=change) for change in INGEST_CHANGES)
     for attempt in range(INGEST_ATTEMPTS):
         try:
-            result = store.store(tenant=tenant, sender=sender, message=_inbound_message(tenant, inbound, sender))
+            if published:
+                with transaction.atomic():
+                    result = _store_published(tenant=tenant, inbound=inbound, sender=sender, store=store)
+            else:
+                result = store.store(tenant=tenant, sender=sender, message=_inbound_message(tenant, inbound, sender))
         except IntegrityError:
             # Nothing was written. A redelivery: the unique (tenant, channel, external_id)
             # refused the message and the stored one answers. Deciding by the constraint costs
@@ -112,6 +124,19 @@ def _ingest(*, tenant: Tenant, inbound: InboundMessage, store: IngestStore) -> I
         if result is not None:
             return result
     raise RuntimeError(f"Inbound message on channel {inbound.channel.pk}: its sender's contact could not be locked.")
+
+
+def _store_published(*, tenant: Tenant, inbound: InboundMessage, sender: Sender, store: IngestStore):
+    result = store.store(tenant=tenant, sender=sender, message=_inbound_message(tenant, inbound, sender))
+    if result is None:
+        return None
+    message = result.message
+    if result.contact_created:
+        change_publish(tenant=tenant, change=CONTACT_CREATED, instance=message.contact, contact_id=message.contact_id)
+    if result.ticket_opened:
+        change_publish(tenant=tenant, change=TICKET_CREATED, instance=message.ticket, contact_id=message.contact_id)
+    change_publish(tenant=tenant, change=MESSAGE_CREATED, instance=message, contact_id=message.contact_id)
+    return result
 
 
 def _sender_check(*, tenant: Tenant, inbound: InboundMessage) -> Sender:
@@ -329,4 +354,5 @@ def outbound_create(
         metadata=metadata or {},
     )
     outbound_queued.send(sender=Message, message=message)
+    change_publish(tenant=tenant, change=MESSAGE_CREATED, instance=message, contact_id=contact.pk)
     return message

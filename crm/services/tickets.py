@@ -11,6 +11,8 @@ from crm.errors import ApplicationError
 from crm.models import Channel, Contact, Tenant, Ticket, TicketChannel, TicketLink, TicketStatus
 from crm.policies import Policy
 
+from .changes import TICKET_UPDATED, change_publish
+
 #: a customer's message reopens a ticket in one of these statuses (``ingest_sql`` too)
 REOPENED_BY_CUSTOMER = (TicketStatus.PENDING, TicketStatus.RESOLVED)
 
@@ -143,6 +145,7 @@ def ticket_update(
     if priority is not None:
         ticket.priority = priority
     ticket.save()
+    change_publish(tenant=ticket.tenant, change=TICKET_UPDATED, instance=ticket, contact_id=ticket.contact_id)
     if survey and resolving:
         from .surveys import survey_send  # surveys build on this module
 
