@@ -226,19 +226,29 @@ def _failing(subscription: WebhookSubscription, outcome: _Outcome) -> bool:
 
 
 def _next_enqueue(delivery: EventDelivery) -> None:
-    """The delivery ended: the next pending one of its subscription and contact may go."""
-    if delivery.contact_id is None:
-        return
-    following = EventDelivery.objects.filter(
-        tenant_id=delivery.tenant_id,
-        subscription_id=delivery.subscription_id,
-        contact_id=delivery.contact_id,
-        status__in=PENDING,
-        pk__gt=delivery.pk,
+    """The delivery ended: once that is committed, the next pending one of its subscription and
+    contact may go. Looked up after the commit: a delivery committed meanwhile either is seen
+    here or, claiming after this commit, finds no earlier pending delivery and goes itself."""
+    if delivery.contact_id is not None:
+        key = (delivery.tenant_id, delivery.subscription_id, delivery.contact_id, delivery.pk)
+        transaction.on_commit(partial(_next_after, *key))
+
+
+def _next_after(tenant_id: int, subscription_id: int, contact_id: int, after_id: int) -> None:
+    next_id = (
+        EventDelivery.objects.filter(
+            tenant_id=tenant_id,
+            subscription_id=subscription_id,
+            contact_id=contact_id,
+            status__in=PENDING,
+            pk__gt=after_id,
+        )
+        .order_by("pk")
+        .values_list("pk", flat=True)
+        .first()
     )
-    next_id = following.order_by("pk").values_list("pk", flat=True).first()
     if next_id is not None:
-        transaction.on_commit(partial(deliveries_enqueue, [next_id]))
+        deliveries_enqueue([next_id])
 
 
 def deliveries_stuck_ids(*, now: datetime | None = None, limit: int = 500) -> list[int]:
