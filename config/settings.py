@@ -300,6 +300,9 @@ CELERY_BEAT_SCHEDULE["channels-event-deliveries-sweep"] = {
     "task": "channels_app.event_deliveries_sweep",
     "schedule": env.float("WEBHOOK_SUBSCRIPTION_SWEEP_SECONDS", default=60.0),
 }
+# WhatsApp templates and sends: the providers' API base URLs (tests point them at loopback).
+META_GRAPH_BASE_URL = env("META_GRAPH_BASE_URL", default="https://graph.facebook.com/v21.0")
+TWILIO_CONTENT_BASE_URL = env("TWILIO_CONTENT_BASE_URL", default="https://content.twilio.com")
 CELERY_BEAT_SCHEDULE["journeys-tick"] = {"task": "journeys.journeys_tick", "schedule": JOURNEYS_TICK_SECONDS}
 
 # --- Outages: recovery after a PostgreSQL or Redis restart (docs/channels.md#outages) ---

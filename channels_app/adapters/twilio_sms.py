@@ -18,6 +18,7 @@ from twilio.request_validator import RequestValidator
 from twilio.rest import Client
 
 from channels_app.errors import PermanentProviderError, TransientProviderError, WebhookForbidden, WebhookUnparseable
+from channels_app.services.templates import twilio_content
 from crm.models import ChannelKind, MessageStatus
 from crm.services.messages import InboundMessage
 
@@ -63,6 +64,7 @@ class TwilioAdapter(Adapter):
     session_windows = {ChannelKind.WHATSAPP: timedelta(hours=24)}  # WhatsApp's rule, not SMS's
     required_credentials = ("auth_token",)  # signs every callback
     optional_credentials = ("account_sid",)  # to send
+    sends_templates = True  # WhatsApp Content templates
     status_map = {
         "queued": MessageStatus.QUEUED,
         "accepted": MessageStatus.QUEUED,
@@ -130,12 +132,14 @@ class TwilioAdapter(Adapter):
         if not sid or not token:
             raise PermanentProviderError("channel has no account_sid or auth_token")
         prefix = WHATSAPP_PREFIX if channel.kind == ChannelKind.WHATSAPP else ""
+        template = message.metadata.get("template")
+        content = twilio_content(template) if template else {"body": message.text}
         try:
             sent = Client(sid, token).messages.create(
                 to=prefix + message.to_address,
                 from_=prefix + channel.address,
-                body=message.text,
                 status_callback=webhook_url(channel),
+                **content,
             )
         except TwilioRestException as exc:
             reason = f"Twilio {exc.status} error {exc.code}: {exc.msg}"

@@ -83,7 +83,8 @@ def _refusal(message: Message) -> PermanentProviderError | None:
         tenant_id=message.tenant_id, contact_id=message.contact_id, channel_kind=channel.kind
     ):
         return PermanentProviderError(f"suppressed: the contact opted out of {channel.kind}")
-    if (window := registry.get(channel.provider).session_window(channel.kind)) is not None:
+    window = registry.get(channel.provider).session_window(channel.kind)
+    if window is not None and not message.metadata.get("template"):  # a template goes at any time
         recent = Message.objects.filter(
             tenant_id=message.tenant_id,
             contact_id=message.contact_id,

@@ -113,9 +113,23 @@ IDEMPOTENCY_KEY = OpenApiParameter(
 
 class TicketReplyApi(TenantApi):
     class InputSerializer(serializers.Serializer):
-        text = serializers.CharField(max_length=100_000)
+        text = serializers.CharField(max_length=100_000, required=False)
         channel = IdField(required=False, allow_null=True)
         subject = serializers.CharField(required=False, allow_blank=True, default="", max_length=998)
+        #: an approved WhatsApp template instead of ``text`` (the only message outside the
+        #: 24-hour window): its name, language and body parameters
+        template = serializers.CharField(required=False, max_length=512)
+        language = serializers.CharField(required=False, max_length=16)
+        params = serializers.ListField(
+            child=serializers.CharField(max_length=1024, allow_blank=True), required=False, max_length=20
+        )
+
+        def validate(self, data):
+            if "template" in data and "language" not in data:
+                raise serializers.ValidationError({"language": ["required with a template"]})
+            if "template" not in data and "text" not in data:
+                raise serializers.ValidationError({"text": ["this field is required"]})
+            return data
 
     @extend_schema(
         request=InputSerializer,
@@ -131,13 +145,20 @@ class TicketReplyApi(TenantApi):
         message = ticket_reply(
             tenant=self.tenant,
             ticket=ticket,
-            text=data["text"],
+            text=data.get("text", ""),
             channel=channel,
             author=self.actor,
             subject=data["subject"],
             idempotency_key=idempotency_key(request),
+            template=_template(data),
         )
         return Response(MessageOutputSerializer(message).data, status=status.HTTP_202_ACCEPTED)
+
+
+def _template(data: dict) -> dict | None:
+    if "template" not in data:
+        return None
+    return {"name": data["template"], "language": data["language"], "params": data.get("params", [])}
 
 
 def idempotency_key(request) -> str | None:

@@ -24,6 +24,7 @@ from crm.models import (
     Ticket,
 )
 from crm.policies import policy_for_contact, tenant_policy
+from crm.providers import provider_get
 from crm.selectors.contacts import contact_reachable_kinds
 from crm.selectors.tenants import channel_from_input
 from crm.signals import outbound_queued
@@ -228,27 +229,29 @@ def ticket_reply(
     subject: str = "",
     at: datetime | None = None,
     idempotency_key: str | None = None,
+    template: dict | None = None,
 ) -> Message:
     """Queue an agent reply on the channel the policy allows; delivery runs after commit.
+
+    ``template`` (``{"name", "language", "params"}``) sends the provider's approved template
+    instead of ``text`` (WhatsApp); a plain text outside the channel's customer-care window
+    (24 hours after the customer's last WhatsApp message) is refused with a 400 naming ``text``.
 
     With ``idempotency_key``, a request sent again (the same key, ticket, text, channel and
     subject) returns the reply first queued and queues nothing; the key with another request
     is refused (``IdempotencyKeyReusedError``). Two requests with one key at once: the unique
     (tenant, key) makes the second wait for the first, roll back, and answer as a retry.
     """
+    reply = {"text": text, "channel": channel, "author": author, "subject": subject, "at": at, "template": template}
     if not idempotency_key:
-        return _ticket_reply_do(
-            tenant=tenant, ticket=ticket, text=text, channel=channel, author=author, subject=subject, at=at
-        )
-    fingerprint = _reply_fingerprint(ticket=ticket, text=text, channel=channel, subject=subject)
+        return _ticket_reply_do(tenant=tenant, ticket=ticket, **reply)
+    fingerprint = _reply_fingerprint(ticket=ticket, text=text, channel=channel, subject=subject, template=template)
     for _ in range(2):
         if (replayed := _reply_replayed(tenant=tenant, key=idempotency_key, fingerprint=fingerprint)) is not None:
             return replayed
         try:
             with transaction.atomic():
-                message = _ticket_reply_do(
-                    tenant=tenant, ticket=ticket, text=text, channel=channel, author=author, subject=subject, at=at
-                )
+                message = _ticket_reply_do(tenant=tenant, ticket=ticket, **reply)
                 ReplyIdempotencyKey.objects.create(
                     tenant=tenant, key=idempotency_key, fingerprint=fingerprint, message=message
                 )
@@ -264,8 +267,12 @@ class IdempotencyKeyReusedError(ApplicationError):
     status_code = 422
 
 
-def _reply_fingerprint(*, ticket: Ticket, text: str, channel: Channel | None, subject: str) -> str:
+def _reply_fingerprint(
+    *, ticket: Ticket, text: str, channel: Channel | None, subject: str, template: dict | None = None
+) -> str:
     request = {"ticket": ticket.pk, "text": text, "channel": channel.pk if channel else None, "subject": subject}
+    if template:  # absent from replies without one: their stored fingerprints stay valid
+        request["template"] = template
     return hashlib.sha256(json.dumps(request, sort_keys=True).encode()).hexdigest()
 
 
@@ -290,13 +297,27 @@ def _ticket_reply_do(
     author: str,
     subject: str,
     at: datetime | None,
+    template: dict | None = None,
 ) -> Message:
-    if not text or not text.strip():
+    if not template and (not text or not text.strip()):
         raise ApplicationError("A reply needs a text.", {"text": ["this field is required"]})
     channel = reply_channel_choose(tenant=tenant, ticket=ticket, channel=channel)
     if not channel.enabled:
         raise ApplicationError("This channel is disabled.", {"channel": ["channel disabled"]})
     at = at or timezone.now()
+    metadata = None
+    if template:
+        text, resolved = provider_get(channel.provider).template_resolve(
+            channel=channel, name=template["name"], language=template["language"], params=template.get("params", [])
+        )
+        metadata = {"template": resolved}
+    elif not session_open(tenant=tenant, contact_id=ticket.contact_id, channel=channel, at=at):
+        raise ApplicationError(
+            "Outside the 24-hour customer-care window: the customer has not written on this channel "
+            "for 24 hours, so only an approved template can be sent "
+            '({"template": name, "language": code, "params": [...]}).',
+            {"text": ["outside the 24-hour window: send an approved template instead"]},
+        )
     message = outbound_create(
         tenant=tenant,
         contact=ticket.contact,
@@ -307,12 +328,28 @@ def _ticket_reply_do(
         ticket=ticket,
         author=author,
         at=at,
+        metadata=metadata,
     )
     if ticket.first_response_at is None:
         Ticket.objects.filter(pk=ticket.pk).update(first_response_at=at)
         ticket.first_response_at = at
     ticket_touch(ticket=ticket, channel=channel, at=at, inbound=False)
     return message
+
+
+def session_open(*, tenant: Tenant, contact_id: int, channel: Channel, at: datetime | None = None) -> bool:
+    """Whether a free-form message may go to the contact on ``channel``: its provider has no
+    customer-care window for the kind, or the contact wrote on that kind within it."""
+    window = provider_get(channel.provider).session_window(channel.kind)
+    if window is None:
+        return True
+    return Message.objects.filter(
+        tenant=tenant,
+        contact_id=contact_id,
+        channel__kind=channel.kind,
+        direction=Direction.INBOUND,
+        occurred_at__gte=(at or timezone.now()) - window,
+    ).exists()
 
 
 def outbound_create(

@@ -62,10 +62,15 @@ READY_MADE: dict[str, dict] = {
             },
             {"type": "wait", "until": "slot_at", "offset_seconds": 0, "at_time": "09:00"},
             {
+                # on the day the customer has rarely written within 24 hours: an approved
+                # template, the tracking link its parameter (the text on providers without templates)
                 "type": "send",
                 "channel": "whatsapp",
                 "purpose": "transactional",
-                "template": "Your delivery arrives today. Follow it here: {{ event.tracking_url }}",
+                "template": "delivery_today",
+                "language": "fr",
+                "params": ["{{ event.tracking_url }}"],
+                "text": "Your delivery arrives today. Follow it here: {{ event.tracking_url }}",
             },
         ],
     },

@@ -40,6 +40,7 @@ def seed_foreign_tenant() -> dict:
         EmailReference,
         EventDelivery,
         EventDeliveryAttempt,
+        MessageTemplate,
         StatusReceipt,
         WebhookPayload,
     )
@@ -91,6 +92,9 @@ def seed_foreign_tenant() -> dict:
     delivery = EventDelivery.objects.filter(tenant=tenant).first()
     EventDeliveryAttempt.objects.create(
         tenant=tenant, delivery=delivery, number=1, error="quokka receiver down", started_at=now
+    )
+    MessageTemplate.objects.create(
+        tenant=tenant, channel=channel, name="quokka_update", language="fr", status="approved", synced_at=now
     )
     EmailReference.objects.create(tenant=tenant, message=message, ticket=message.ticket, message_id_header="<q@quokka>")
     journey = Journey.objects.create(tenant=tenant, name="Quokka Journey", trigger_event="quokka.seen", steps=[])
