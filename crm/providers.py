@@ -38,6 +38,9 @@ class ProviderSpec(Protocol):
     def template_resolve(self, *, channel, name: str, language: str, params: list[str]) -> tuple[str, dict]:
         """The text and ``metadata["template"]`` of a message sending that template, or a 400."""
 
+    def templates_approved(self, *, channel) -> list[tuple[str, str, str]]:
+        """``(name, language, body)`` of the channel's approved templates."""
+
 
 class ProviderCatalogue(Protocol):
     def get(self, key: str) -> ProviderSpec: ...  # LookupError for an unknown key

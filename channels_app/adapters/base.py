@@ -123,6 +123,15 @@ class Adapter:
 
         return template_resolve(channel=channel, name=name, language=language, params=params)
 
+    def templates_approved(self, *, channel: Channel) -> list[tuple[str, str, str]]:
+        """``(name, language, body)`` of the channel's approved templates, as last synced."""
+        if not self.sends_templates:
+            return []
+        from channels_app.services.templates import template_list
+
+        rows = template_list(channel=channel).filter(status="approved")
+        return [(t.name, t.language, t.body) for t in rows]
+
     def challenge(self, *, request: HttpRequest, channel: Channel) -> HttpResponse:
         """Answer a GET (subscription verification); most providers have none. A HEAD (some
         ESPs check the URL exists when it is configured) gets an empty 200."""

@@ -15,7 +15,16 @@ from crm.services.tickets import ticket_update
 
 from .access import DashboardView
 from .forms import InboxFilterForm, ReplyForm
-from .reads import POLICY_NOTES, contact_mode, context_items, inbox_page, is_member, reply_channels, tenant_channels
+from .reads import (
+    POLICY_NOTES,
+    contact_mode,
+    context_items,
+    inbox_page,
+    is_member,
+    reply_channels,
+    reply_templates,
+    tenant_channels,
+)
 
 
 class InboxView(DashboardView):
@@ -36,24 +45,28 @@ class TicketView(DashboardView):
 
     nav = "inbox"
 
+    def _form(self, ticket, data=None) -> ReplyForm:
+        allowed = reply_channels(tenant=self.tenant, ticket=ticket)
+        templates = reply_templates(tenant=self.tenant, ticket=ticket, channels=allowed)
+        form = ReplyForm(data, tenant=self.tenant, allowed=allowed, templates=templates)
+        form.allowed = {c.pk: c for c in allowed}
+        return form
+
     def get(self, request, pk):
         ticket = ticket_get(tenant=self.tenant, pk=pk)
-        return self._page(
-            ticket, ReplyForm(tenant=self.tenant, allowed=reply_channels(tenant=self.tenant, ticket=ticket))
-        )
+        return self._page(ticket, self._form(ticket))
 
     def post(self, request, pk):
         ticket = ticket_get(tenant=self.tenant, pk=pk)
-        form = ReplyForm(request.POST, tenant=self.tenant, allowed=reply_channels(tenant=self.tenant, ticket=ticket))
+        form = self._form(ticket, request.POST)
         if not form.is_valid():
             return self._page(ticket, form, status=400)
         try:
             message = ticket_reply(
                 tenant=self.tenant,
                 ticket=ticket,
-                text=form.cleaned_data["text"],
-                channel=form.cleaned_data["channel"],
                 author=f"staff:{request.user.get_username()}",
+                **form.reply(form.allowed),
             )
         except ApplicationError as exc:
             form.add_error(None, exc.message)

@@ -7,11 +7,13 @@ import json
 from datetime import timedelta
 
 import pytest
+from django.contrib.auth import get_user_model
+from django.urls import reverse
 from django.utils import timezone
 
 from channels_app.adapters import twilio_sms
 from channels_app.models import MessageTemplate
-from crm.models import Message
+from crm.models import Membership, Message
 from crm.services.messages import InboundMessage, message_ingest
 from tests.factories import ChannelFactory
 
@@ -224,3 +226,53 @@ def test_twilio_sends_the_content_sid_and_variables(tenant, api, monkeypatch, dj
 def test_inside_the_window_a_plain_reply_goes(api, ticket, meta):
     Message.objects.filter(ticket=ticket).update(occurred_at=timezone.now() - timedelta(hours=2))
     assert api.post(f"/api/v1/tickets/{ticket.pk}/reply/", {"text": "hello"}, format="json").status_code == 202
+
+
+# The ticket page's reply form: the approved templates offered when the window is closed.
+
+
+@pytest.fixture
+def staff_client(client, tenant):
+    user = get_user_model().objects.create_user("agathe", password="pw-12345678", is_staff=True)
+    Membership.objects.create(tenant=tenant, user=user, role="agent")
+    client.force_login(user)
+    return client
+
+
+def approved(tenant, channel, name="delivery_today"):
+    return MessageTemplate.objects.create(
+        tenant=tenant,
+        channel=channel,
+        name=name,
+        language="fr",
+        status="approved",
+        body="Suivez-la ici : {{1}}",
+        parameters=["1"],
+        synced_at=timezone.now(),
+    )
+
+
+def test_closed_window_offers_the_templates_and_sends_one(
+    tenant, meta, meta_server, staff_client, django_capture_on_commit_callbacks
+):
+    approved(tenant, meta)
+    ticket = inbound(tenant, meta, "wamid.old", hours_ago=30)
+    page = staff_client.get(reverse("dashboard:ticket", args=[ticket.pk])).content.decode()
+    assert "delivery_today" in page and 'name="params"' in page
+    refused = staff_client.post(reverse("dashboard:ticket", args=[ticket.pk]), {"text": "any news?"})
+    assert refused.status_code == 400 and "24-hour" in refused.content.decode()
+    with django_capture_on_commit_callbacks(execute=True):
+        sent = staff_client.post(
+            reverse("dashboard:ticket", args=[ticket.pk]),
+            {"template": f"{meta.pk}:fr:delivery_today", "params": "https://t.example/7"},
+        )
+    assert sent.status_code == 302
+    message = Message.objects.get(direction="outbound")
+    assert message.text == "Suivez-la ici : https://t.example/7" and message.status == "sent"
+
+
+def test_open_window_offers_no_template(tenant, meta, staff_client):
+    approved(tenant, meta)
+    ticket = inbound(tenant, meta, "wamid.new", hours_ago=1)
+    page = staff_client.get(reverse("dashboard:ticket", args=[ticket.pk])).content.decode()
+    assert "delivery_today" not in page
