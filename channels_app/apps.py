@@ -14,7 +14,7 @@ class ChannelsAppConfig(AppConfig):
         from .adapters.registry import autodiscover, registry
         from .services.erasure import webhook_payloads_erase
         from .services.outbound import outbound_enqueue
-        from .subscriptions.events import on_change_published
+        from .subscriptions.events import on_change_published, outgoing_events_erase
 
         autodiscover()
         providers_connect(registry)
@@ -24,6 +24,7 @@ class ChannelsAppConfig(AppConfig):
 
         def erase_payloads(sender, *, tenant, contact, addresses, **kwargs):
             webhook_payloads_erase(tenant=tenant, contact=contact, addresses=addresses)
+            outgoing_events_erase(tenant=tenant, contact=contact)
 
         outbound_queued.connect(enqueue_delivery, sender=Message, dispatch_uid="channels_app.enqueue", weak=False)
         contact_erasing.connect(erase_payloads, sender=Contact, dispatch_uid="channels_app.erase", weak=False)

@@ -109,3 +109,9 @@ def message_status_publish(*, message: Message) -> None:
     tenant = _tenant_of(message)
     if change_subscribed(tenant=tenant, change=MESSAGE_STATUS):
         event_record(tenant=tenant, change=MESSAGE_STATUS, instance=message, contact_id=message.contact_id)
+
+
+def outgoing_events_erase(*, tenant: Tenant, contact) -> int:
+    """Right to erasure: the stored events of the contact keep their type and id, not their data
+    (one still waiting to be delivered goes out as ``{"erased": true}``)."""
+    return OutgoingEvent.objects.filter(tenant=tenant, contact_id=contact.pk).update(data={"erased": True})

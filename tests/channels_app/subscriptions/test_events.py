@@ -113,3 +113,13 @@ def test_the_event_row_is_part_of_the_changing_transaction(tenant, subscribe, si
         assert OutgoingEvent.objects.count() == 3
         raise RuntimeError
     assert not OutgoingEvent.objects.exists() and not Message.objects.exists()
+
+
+def test_erasure_empties_the_contacts_stored_events(tenant, subscribe, sink):
+    from crm.services.contacts import contact_create, contact_erase
+
+    subscribe(sink.url, events=["contact.created"])
+    contact = contact_create(tenant=tenant, name="Ada Lovelace", identities=[{"kind": "email", "address": "a@x.fr"}])
+    assert OutgoingEvent.objects.get().data["name"] == "Ada Lovelace"
+    contact_erase(tenant=tenant, contact=contact, by="test")
+    assert OutgoingEvent.objects.get().data == {"erased": True}
