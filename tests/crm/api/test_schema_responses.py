@@ -61,7 +61,13 @@ def world(tenant, api, channels, manager_api):
         trigger_event="t",
         steps=[{"type": "send", "channel": channels["sms"].pk, "purpose": "marketing", "template": "Hi"}],
     )
+    from channels_app.subscriptions.services import subscription_create
+
+    subscription = subscription_create(
+        tenant=tenant, url="https://hooks.example.com/crm", events=["ticket.created"], secret="s" * 16, by="test"
+    )
     return {
+        "webhook-subscriptions": subscription.pk,
         "channels": channels["email"].pk,
         "contacts": contact.pk,
         "tickets": first["ticket"],
