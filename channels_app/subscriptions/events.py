@@ -61,9 +61,8 @@ def event_record(*, tenant: Tenant, change: str, instance, contact_id: int | Non
     """Write the event of ``change`` and a delivery for each active subscription listening to
     it; enqueue them on commit. None when no subscription listens (nothing written)."""
     assert change in CHANGE_TYPES, change
-    subscriptions = [
-        s for s in WebhookSubscription.objects.filter(tenant=tenant, active=True) if change in (s.events or ())
-    ]
+    active = WebhookSubscription.objects.filter(tenant=tenant, active=True).only("pk", "events")  # not the secret
+    subscriptions = [s for s in active if change in (s.events or ())]
     if not subscriptions:
         return None
     _order_lock(contact_id)
