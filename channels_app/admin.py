@@ -7,7 +7,7 @@ from crm.admin.scoping import ReadOnlyMixin, TenantScopedAdmin
 from crm.errors import ApplicationError
 from crm.models import Role
 
-from .models import DeliveryAttempt, EmailReference, StatusReceipt, WebhookPayload
+from .models import DeliveryAttempt, EmailReference, MessageTemplate, StatusReceipt, WebhookPayload
 from .services.inbound import storable_text, webhook_payload_replay
 
 
@@ -69,3 +69,15 @@ class StatusReceiptAdmin(ReadOnlyAdmin):
 @admin.register(EmailReference)
 class EmailReferenceAdmin(ReadOnlyAdmin):
     list_display = ("message_id_header", "message", "ticket")
+
+
+@admin.register(MessageTemplate)
+class MessageTemplateAdmin(ReadOnlyAdmin):
+    """A channel's WhatsApp templates as last synced (``POST /channels/{id}/templates/sync/``)."""
+
+    list_display = ("name", "language", "channel", "category", "status", "parameters", "synced_at")
+    list_filter = ("status", "category", "channel")
+    search_fields = ("name", "body")
+
+
+from .subscriptions import admin as subscriptions_admin  # noqa: E402, F401  (registers its admins)

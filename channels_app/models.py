@@ -148,3 +148,59 @@ class MailboxState(TenantOwned):
 
     def __str__(self) -> str:
         return f"mailbox of channel {self.channel_id}: UID {self.last_uid}"
+
+
+class MessageTemplate(TenantOwned):
+    """A provider's approved-message template of a WhatsApp channel (Meta message templates,
+    Twilio Content), as last synced: what may be sent outside the 24-hour window."""
+
+    channel = models.ForeignKey("crm.Channel", on_delete=models.CASCADE, related_name="+", db_index=False)
+    name = models.CharField(_("name"), max_length=512)
+    language = models.CharField(_("language"), max_length=16)
+    category = models.CharField(_("category"), max_length=32, blank=True)
+    #: the provider's approval status, lower-cased: approved, pending, rejected, paused...
+    status = models.CharField(_("status"), max_length=32)
+    body = models.TextField(_("body"), blank=True)
+    #: the body's placeholders in order (``["1", "2"]``): ``params`` fill them
+    parameters = models.JSONField(_("parameters"), default=list, blank=True)
+    #: Twilio's ContentSid, Meta's template id
+    provider_id = models.CharField(_("provider id"), max_length=64, blank=True)
+    synced_at = models.DateTimeField(_("synced at"))
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["tenant", "channel", "name", "language"], name="message_template_unique")
+        ]
+        ordering = ["name", "language"]
+        verbose_name = _("WhatsApp template")
+        verbose_name_plural = _("WhatsApp templates")
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.language})"
+
+    @property
+    def approved(self) -> bool:
+        return self.status == "approved"
+
+
+from channels_app.subscriptions.models import (  # noqa: E402  (the app's models, in their package)
+    EventDelivery,
+    EventDeliveryAttempt,
+    OutgoingEvent,
+    WebhookSubscription,
+)
+
+__all__ = [
+    "AttemptOutcome",
+    "DeliveryAttempt",
+    "EmailReference",
+    "EventDelivery",
+    "EventDeliveryAttempt",
+    "MailboxState",
+    "MessageTemplate",
+    "OutgoingEvent",
+    "PayloadState",
+    "StatusReceipt",
+    "WebhookPayload",
+    "WebhookSubscription",
+]

@@ -101,3 +101,19 @@ def mailbox_poll_task(channel_id: int) -> int:
     if channel is None:
         return 0
     return mailbox_poll(channel=channel).created
+
+
+@shared_task(name="channels_app.event_delivery_deliver", acks_late=True)
+def event_delivery_deliver(delivery_id: int) -> None:
+    """One outgoing event to one subscription; retries are scheduled by the service itself
+    (with the time of the next attempt stored, which the sweeper also honours)."""
+    from channels_app.subscriptions.delivery import delivery_run
+
+    delivery_run(delivery_id=delivery_id)
+
+
+@shared_task(name="channels_app.event_deliveries_sweep", acks_late=True)
+def event_deliveries_sweep_task() -> int:
+    from channels_app.subscriptions.delivery import deliveries_sweep
+
+    return deliveries_sweep()

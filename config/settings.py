@@ -318,6 +318,20 @@ CELERY_BROKER_TRANSPORT_OPTIONS.update(
 )
 # Journeys: run due steps; concurrent ticks share the work (SELECT ... FOR UPDATE SKIP LOCKED).
 JOURNEYS_TICK_SECONDS = env.float("JOURNEYS_TICK_SECONDS", default=10.0)
+# Outgoing webhooks (docs/channels.md, "Outgoing webhooks"): retries with backoff and jitter,
+# a subscription failing this long without a success disabled, lost deliveries swept.
+WEBHOOK_SUBSCRIPTION_MAX_ATTEMPTS = env.int("WEBHOOK_SUBSCRIPTION_MAX_ATTEMPTS", default=12)
+WEBHOOK_SUBSCRIPTION_BACKOFF = env.int("WEBHOOK_SUBSCRIPTION_BACKOFF", default=10)
+WEBHOOK_SUBSCRIPTION_BACKOFF_MAX = env.int("WEBHOOK_SUBSCRIPTION_BACKOFF_MAX", default=3600)
+WEBHOOK_SUBSCRIPTION_DISABLE_AFTER = env.int("WEBHOOK_SUBSCRIPTION_DISABLE_AFTER", default=86400)
+WEBHOOK_SUBSCRIPTION_SWEEP_AFTER = env.int("WEBHOOK_SUBSCRIPTION_SWEEP_AFTER", default=120)
+CELERY_BEAT_SCHEDULE["channels-event-deliveries-sweep"] = {
+    "task": "channels_app.event_deliveries_sweep",
+    "schedule": env.float("WEBHOOK_SUBSCRIPTION_SWEEP_SECONDS", default=60.0),
+}
+# WhatsApp templates and sends: the providers' API base URLs (tests point them at loopback).
+META_GRAPH_BASE_URL = env("META_GRAPH_BASE_URL", default="https://graph.facebook.com/v21.0")
+TWILIO_CONTENT_BASE_URL = env("TWILIO_CONTENT_BASE_URL", default="https://content.twilio.com")
 CELERY_BEAT_SCHEDULE["journeys-tick"] = {"task": "journeys.journeys_tick", "schedule": JOURNEYS_TICK_SECONDS}
 
 # --- Outages: recovery after a PostgreSQL or Redis restart (docs/channels.md#outages) ---

@@ -10,6 +10,7 @@ urlpatterns = [
     path("api/v1/", include("journeys.api.urls")),
     path("api/v1/", include("insights.urls")),
     path("api/v1/", include("imports.urls")),
+    path("api/v1/", include("channels_app.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
     path("api/redoc/", SpectacularRedocView.as_view(url_name="schema"), name="api-redoc"),

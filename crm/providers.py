@@ -9,6 +9,7 @@ it. That app connects its registry here in its ``AppConfig.ready()``
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import timedelta
 from typing import Protocol
 
 from django.core.exceptions import ImproperlyConfigured, ValidationError
@@ -28,6 +29,17 @@ class ProviderSpec(Protocol):
     optional_credentials: tuple[str, ...]
     #: credentials holding a URL the installation calls (checked by crm.net.target_check)
     url_credentials: tuple[str, ...]
+    #: whether it sends approved templates (WhatsApp), named in replies and journey steps
+    sends_templates: bool
+
+    def session_window(self, kind: str) -> timedelta | None:
+        """The customer-care window of ``kind`` outside which a free-form message is refused."""
+
+    def template_resolve(self, *, channel, name: str, language: str, params: list[str]) -> tuple[str, dict]:
+        """The text and ``metadata["template"]`` of a message sending that template, or a 400."""
+
+    def templates_approved(self, *, channel) -> list[tuple[str, str, str]]:
+        """``(name, language, body)`` of the channel's approved templates."""
 
 
 class ProviderCatalogue(Protocol):

@@ -49,6 +49,14 @@ note_added = Signal()
 #: knows about the customer (journeys: offers, journeys and their state), or None.
 contact_panels = Signal()
 
+#: sent by ``crm.services.changes.change_publish`` when crm wrote a change integrators may be
+#: told of (outgoing webhooks), inside the transaction that wrote it, and only for the types the
+#: tenant's subscriptions listen to (``Tenant.subscribed_events``): ``sender=<model class>,
+#: tenant=, change= (a type of ``CHANGE_TYPES``), instance=, contact_id=, imported=``.
+#: channels_app writes the event row for its subscriptions; ``imported=True`` (history import)
+#: is never published.
+change_published = Signal()
+
 
 def collected(responses: list[tuple[object, object]]) -> list:
     """The non-empty answers of ``Signal.send``, in receiver order."""

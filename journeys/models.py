@@ -117,6 +117,8 @@ class StepReason(models.TextChoices):
     TOO_LONG = "too_long", _("Text too long for the channel")
     BAD_SUBJECT = "bad_subject", _("Bad e-mail subject")
     QUIET_HOURS = "quiet_hours", _("Quiet hours")
+    OUTSIDE_WINDOW = "outside_window", _("Outside the WhatsApp 24-hour window (a template is needed)")
+    TEMPLATE_UNAVAILABLE = "template_unavailable", _("No approved template")
 
 
 class StepRun(TenantOwned):

@@ -13,12 +13,13 @@ from datetime import datetime, timedelta
 from crm.errors import ApplicationError
 from crm.models import Channel, ChannelKind, Message, Purpose
 from crm.policies import Policy, policy_for_mode
+from crm.providers import provider_get
 from crm.services.addresses import IDENTITY_KIND_FOR_CHANNEL
-from crm.services.messages import outbound_create
+from crm.services.messages import outbound_create, session_open
 
 from .batch import BatchContext
-from .models import Enrollment, Offer, StepOutcome, StepRun
-from .steps import default_subject, template_render, text_limit_error
+from .models import Enrollment, Offer, StepOutcome, StepReason, StepRun
+from .steps import default_subject, is_template_step, template_render, text_limit_error
 from .timing import contact_zone, quiet_hours_end
 
 
@@ -130,14 +131,33 @@ def _offer_for(e: Enrollment, step: dict, channel: Channel, at: datetime) -> Off
     )
 
 
+def _content(e: Enrollment, step: dict, channel: Channel, context: dict, at: datetime) -> tuple[str, dict, str]:
+    """``(text, metadata, reason)``: what the step sends, or why it cannot (``reason``): a text
+    outside the customer-care window, a template the channel has not approved."""
+    provider = provider_get(channel.provider)
+    if is_template_step(step) and provider.sends_templates:
+        params = [template_render(p, context=context) for p in step.get("params", [])]
+        try:
+            text, template = provider.template_resolve(
+                channel=channel, name=step["template"], language=step["language"], params=params
+            )
+        except ApplicationError:
+            return "", {}, StepReason.TEMPLATE_UNAVAILABLE
+        return text, {"template": template}, ""
+    text = template_render(step.get("text", "") if is_template_step(step) else step["template"], context=context)
+    if not session_open(tenant=e.tenant, contact_id=e.contact_id, channel=channel, at=at):
+        return text, {}, StepReason.OUTSIDE_WINDOW
+    return text, {}, ""
+
+
 def _deliver(ctx: BatchContext, e: Enrollment, step: dict, channel: Channel, at: datetime) -> None:
     offer = _offer_for(e, step, channel, at)
     context = _render_context(e, step, channel, offer)
-    text = template_render(step["template"], context=context)
+    text, metadata, reason = _content(e, step, channel, context, at)
     subject = template_render(step.get("subject", ""), context=context).replace("\n", " ")
     if not subject and channel.kind == ChannelKind.EMAIL:
         subject = default_subject(e.journey)
-    if reason := text_limit_error(kind=channel.kind, text=text, subject=subject):
+    if reason := reason or text_limit_error(kind=channel.kind, text=text, subject=subject):
         step_run_add(ctx, e, step, at=at, outcome=StepOutcome.SUPPRESSED, reason=reason, channel=channel)
         return
     try:
@@ -149,7 +169,7 @@ def _deliver(ctx: BatchContext, e: Enrollment, step: dict, channel: Channel, at:
             purpose=step["purpose"],
             subject=subject,
             at=at,
-            metadata={"journey": e.journey_id, "enrollment": e.pk, "step": e.current_step},
+            metadata={"journey": e.journey_id, "enrollment": e.pk, "step": e.current_step, **metadata},
         )
     except ApplicationError:
         step_run_add(ctx, e, step, at=at, outcome=StepOutcome.SUPPRESSED, reason="no_identity", channel=channel)

@@ -4,7 +4,11 @@ A journey's ``steps`` is a list of dicts:
 
 - ``{"type": "send", "channel": id, "purpose": "marketing"|"transactional", "template": "...",
   "subject"?: "...", "requires_event"?: bool, "offer"?: {"description", "valid_days"}}``; ``subject``
-  is optional on every channel: an e-mail send without one is sent with the journey's name
+  is optional on every channel: an e-mail send without one is sent with the journey's name.
+  With ``"language"`` the step sends the provider's approved WhatsApp template named by
+  ``template`` (``"params"``: its body parameters, each rendered like a text, and ``"text"``: what
+  goes instead on a channel whose provider has no templates); without it, as before, ``template``
+  is the text
 - ``{"type": "wait", "seconds": N}`` or ``{"type": "wait", "until": "<event property>",
   "offset_seconds"?: N, "at_time"?: "HH:MM"}``
 - ``{"type": "wait_for", "event": name, "timeout_seconds": N, "channel"?: id}``
@@ -119,10 +123,39 @@ def _step_template_compile(source: str, index: int, key: str) -> None:
         ) from None
 
 
+TEMPLATE_NAME = re.compile(r"^[A-Za-z0-9_.\-]{1,512}$")
+MAX_TEMPLATE_PARAMS = 20
+
+
+def is_template_step(step: dict) -> bool:
+    """A send step naming a provider template (it has a ``language``)."""
+    return "language" in step
+
+
+def _validate_template(step: dict, index: int, channel: Channel) -> None:
+    if channel.kind != ChannelKind.WHATSAPP:
+        raise _error(index, "a template ('language') can only be sent on a WhatsApp channel.")
+    if not isinstance(step.get("template"), str) or not TEMPLATE_NAME.match(step["template"]):
+        raise _error(index, "'template' must name the provider's template (letters, digits, '_').")
+    language = step["language"]
+    if not isinstance(language, str) or not 0 < len(language) <= 16:
+        raise _error(index, "'language' must be a language code such as 'fr' or 'en_US'.")
+    params = step.get("params", [])
+    if not isinstance(params, list) or len(params) > MAX_TEMPLATE_PARAMS or not all(isinstance(p, str) for p in params):
+        raise _error(index, f"'params' must be a list of at most {MAX_TEMPLATE_PARAMS} texts.")
+    for source in [*params, step.get("text", "")]:
+        if not isinstance(source, str):
+            raise _error(index, "'text' must be a string.")
+        template_compile(source, field="steps")
+
+
 def _validate_send(step: dict, index: int, channels: dict[int, Channel]) -> None:
     channel = _channel(step, index, channels, required=True)
     if step.get("purpose") not in SEND_PURPOSES:
         raise _error(index, "'purpose' must be 'marketing' or 'transactional'.")
+    if is_template_step(step):
+        _validate_template(step, index, channel)
+        return
     template = step.get("template")
     if not isinstance(template, str) or not template.strip():
         raise _error(index, "'template' is required.")

@@ -22,6 +22,17 @@ def pytest_collection_modifyitems(config, items):
 
 
 @pytest.fixture(autouse=True)
+def _default_language_after_each_test():
+    """Each test starts in the project's language: a request served in French (the locale
+    middleware activates it in the thread) must not leave the next test of this worker French."""
+    yield
+    from django.conf import settings
+    from django.utils import translation
+
+    translation.activate(settings.LANGUAGE_CODE)
+
+
+@pytest.fixture(autouse=True)
 def _celery_eager_unless_worker_test(request):
     """Tasks run in-process in tests, even with a broker configured, except in the tests
     that start a real worker (marked ``worker``), which need the real broker."""

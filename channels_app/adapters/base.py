@@ -100,6 +100,9 @@ class Adapter:
     url_credentials: ClassVar[tuple[str, ...]] = ()
     #: provider message statuses → MessageStatus values
     status_map: ClassVar[dict[str, str]] = {}
+    #: whether it sends the provider's approved templates (WhatsApp: Meta, Twilio), which are
+    #: synced per channel (``channels_app.services.templates``)
+    sends_templates: ClassVar[bool] = False
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} {self.key!r}>"
@@ -114,6 +117,28 @@ class Adapter:
 
     def session_window(self, kind: str) -> timedelta | None:
         return self.session_windows.get(kind)
+
+    def template_resolve(self, *, channel: Channel, name: str, language: str, params: list[str]) -> tuple[str, dict]:
+        """The text and ``metadata["template"]`` of a message sending a template; a 400 when
+        the provider sends none or the channel has no such approved template."""
+        from crm.errors import ApplicationError
+
+        if not self.sends_templates:
+            raise ApplicationError(
+                f"The {self.key} provider sends no templates.", {"template": [f"not available with {self.key}"]}
+            )
+        from channels_app.services.templates import template_resolve
+
+        return template_resolve(channel=channel, name=name, language=language, params=params)
+
+    def templates_approved(self, *, channel: Channel) -> list[tuple[str, str, str]]:
+        """``(name, language, body)`` of the channel's approved templates, as last synced."""
+        if not self.sends_templates:
+            return []
+        from channels_app.services.templates import template_list
+
+        rows = template_list(channel=channel).filter(status="approved")
+        return [(t.name, t.language, t.body) for t in rows]
 
     def challenge(self, *, request: HttpRequest, channel: Channel) -> HttpResponse:
         """Answer a GET (subscription verification); most providers have none. A HEAD (some

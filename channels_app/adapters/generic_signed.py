@@ -202,6 +202,10 @@ def _post(url: str, body: bytes, headers: dict[str, str]) -> tuple[int, bytes]:
     return curl.getinfo(pycurl.RESPONSE_CODE), answer.getvalue()
 
 
+#: the guarded libcurl POST, shared with the other senders of signed JSON (outgoing webhooks)
+http_post = _post
+
+
 def _opensocket(refused: list[str], purpose, address):
     sock = curl_opensocket(purpose, address)
     if sock == pycurl.SOCKET_BAD:

@@ -23,6 +23,7 @@ from channels_app.errors import (
     error_for_status,
 )
 from channels_app.services.media import FetchedMedia, media_download
+from channels_app.services.templates import meta_template
 from crm.api import parsers as json_input
 from crm.models import ChannelKind, MessageStatus
 from crm.services.attachments import IncomingAttachment, attachment_signed_url
@@ -40,7 +41,7 @@ from .base import (
 )
 from .registry import register
 
-GRAPH_URL = "https://graph.facebook.com/v21.0/{phone_number_id}/messages"
+GRAPH_URL = "{base}/{phone_number_id}/messages"  # base: settings.META_GRAPH_BASE_URL
 #: Cloud API error codes for "outside the 24-hour customer service window"
 OUTSIDE_WINDOW_CODES = {131047, 131026}
 #: message types whose file stays at Meta under a media id (fetched: ``media_fetch``)
@@ -125,7 +126,8 @@ class MetaWhatsAppAdapter(Adapter):
     receives_webhooks = True
     session_windows = {ChannelKind.WHATSAPP: timedelta(hours=24)}
     required_credentials = ("app_secret",)  # signs every notification
-    optional_credentials = ("verify_token", "access_token", "phone_number_id")
+    optional_credentials = ("verify_token", "access_token", "phone_number_id", "waba_id")  # waba_id: templates
+    sends_templates = True
     status_map = {
         "sent": MessageStatus.SENT,
         "delivered": MessageStatus.DELIVERED,
@@ -209,14 +211,12 @@ class MetaWhatsAppAdapter(Adapter):
 
     def send(self, *, channel, message) -> ProviderResult:
         creds = channel.credentials
-        url = GRAPH_URL.format(phone_number_id=creds.get("phone_number_id", ""))
-        body = {
-            "messaging_product": "whatsapp",
-            "to": message.to_address.lstrip("+"),
-            "type": "text",
-            "text": {"body": message.text},
-        }
-        body = self.with_media(message, body)
+        url = GRAPH_URL.format(base=settings.META_GRAPH_BASE_URL, phone_number_id=creds.get("phone_number_id", ""))
+        template = message.metadata.get("template")
+        content = meta_template(template) if template else {"type": "text", "text": {"body": message.text}}
+        body = {"messaging_product": "whatsapp", "to": message.to_address.lstrip("+"), **content}
+        if not template:
+            body = self.with_media(message, body)
         headers = {"Authorization": f"Bearer {creds.get('access_token', '')}"}
         try:
             response = requests.post(url, json=body, headers=headers, timeout=settings.CHANNELS_SEND_TIMEOUT)

@@ -19,6 +19,7 @@ from twilio.rest import Client
 
 from channels_app.errors import PermanentProviderError, TransientProviderError, WebhookForbidden, WebhookUnparseable
 from channels_app.services.media import media_download
+from channels_app.services.templates import twilio_content
 from crm.models import ChannelKind, MessageStatus
 from crm.services.attachments import IncomingAttachment, attachment_signed_url
 from crm.services.messages import InboundMessage
@@ -65,6 +66,7 @@ class TwilioAdapter(Adapter):
     session_windows = {ChannelKind.WHATSAPP: timedelta(hours=24)}  # WhatsApp's rule, not SMS's
     required_credentials = ("auth_token",)  # signs every callback
     optional_credentials = ("account_sid", "mms")  # to send; "mms": "true" if the SMS number sends MMS
+    sends_templates = True  # WhatsApp Content templates
     status_map = {
         "queued": MessageStatus.QUEUED,
         "accepted": MessageStatus.QUEUED,
@@ -140,13 +142,15 @@ class TwilioAdapter(Adapter):
         media = (
             {"media_url": [attachment_signed_url(a) for a in files]} if (files := stored_attachments(message)) else {}
         )
+        template = message.metadata.get("template")
+        content = twilio_content(template) if template else {"body": message.text}
         try:
             sent = Client(sid, token).messages.create(
                 to=prefix + message.to_address,
                 from_=prefix + channel.address,
-                body=message.text,
                 status_callback=webhook_url(channel),
                 **media,
+                **content,
             )
         except TwilioRestException as exc:
             reason = f"Twilio {exc.status} error {exc.code}: {exc.msg}"

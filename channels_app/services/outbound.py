@@ -29,6 +29,7 @@ from channels_app.adapters.base import ProviderResult
 from channels_app.adapters.registry import registry
 from channels_app.errors import OutsideWindowError, PermanentProviderError, TransientProviderError
 from channels_app.models import AttemptOutcome, DeliveryAttempt
+from channels_app.subscriptions.events import message_status_publish
 from crm.models import Consent, ConsentStatus, Direction, Message, MessageStatus, Purpose
 from crm.signals import message_status_changed
 
@@ -83,7 +84,8 @@ def _refusal(message: Message) -> PermanentProviderError | None:
         tenant_id=message.tenant_id, contact_id=message.contact_id, channel_kind=channel.kind
     ):
         return PermanentProviderError(f"suppressed: the contact opted out of {channel.kind}")
-    if (window := registry.get(channel.provider).session_window(channel.kind)) is not None:
+    window = registry.get(channel.provider).session_window(channel.kind)
+    if window is not None and not message.metadata.get("template"):  # a template goes at any time
         recent = Message.objects.filter(
             tenant_id=message.tenant_id,
             contact_id=message.contact_id,
@@ -180,6 +182,7 @@ def outbound_fail(*, message: Message, attempt: DeliveryAttempt | None, reason: 
     message.status, message.error = MessageStatus.FAILED, reason
     if failed:
         message_status_changed.send(sender=Message, message=message)
+        message_status_publish(message=message)
         outbound_fallback(message=message, reason=reason)
     return message
 

@@ -33,8 +33,12 @@ def _apply(receipt: StatusReceipt, message: Message) -> bool:
     moved = Message.objects.filter(pk=message.pk, status__in=APPLICABLE[receipt.status]).update(**fields)
     StatusReceipt.objects.filter(pk=receipt.pk).update(message=message, applied=bool(moved))
     if moved:
-        message.status = receipt.status
+        from channels_app.subscriptions.events import message_status_publish
+
+        for name, value in fields.items():
+            setattr(message, name, value)
         message_status_changed.send(sender=Message, message=message)
+        message_status_publish(message=message)
     if moved and receipt.status == MessageStatus.FAILED:
         from .fallback import outbound_fallback
 

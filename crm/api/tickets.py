@@ -130,8 +130,21 @@ class TicketReplyApi(TenantApi):
         channel = IdField(required=False, allow_null=True)
         subject = serializers.CharField(required=False, allow_blank=True, default="", max_length=998)
         attachments = AttachmentInputSerializer(many=True, required=False)
+        #: an approved WhatsApp template instead of ``text`` (the only message outside the
+        #: 24-hour window): its name, language and body parameters
+        template = serializers.CharField(required=False, max_length=512)
+        language = serializers.CharField(required=False, max_length=16)
+        params = serializers.ListField(
+            child=serializers.CharField(max_length=1024, allow_blank=True), required=False, max_length=20
+        )
 
         def validate(self, attrs):
+            if "template" in attrs:
+                if "language" not in attrs:
+                    raise serializers.ValidationError({"language": ["required with a template"]})
+                if "canned" in attrs:
+                    raise serializers.ValidationError({"canned": ["give either a template or canned"]})
+                return attrs
             if ("text" in attrs) == ("canned" in attrs):
                 raise serializers.ValidationError({"text": ["give either text or canned"]})
             return attrs
@@ -151,12 +164,15 @@ class TicketReplyApi(TenantApi):
         message = ticket_reply(
             tenant=self.tenant,
             ticket=ticket,
-            text=data["text"] if "text" in data else self._canned_text(data["canned"], ticket),
+            text=data["text"]
+            if "text" in data
+            else ("" if "template" in data else self._canned_text(data["canned"], ticket)),
             channel=channel,
             author=self.actor,
             subject=data["subject"],
             idempotency_key=idempotency_key(request),
             attachments=files,
+            template=_template(data),
         )
         return Response(MessageOutputSerializer(message).data, status=status.HTTP_202_ACCEPTED)
 
@@ -167,6 +183,12 @@ class TicketReplyApi(TenantApi):
         except NotFoundError:
             raise ApplicationError("Unknown canned response.", {"canned": ["unknown canned response"]}) from None
         return canned_render(canned=canned, ticket=ticket, agent_name=self.request.auth.label)
+
+
+def _template(data: dict) -> dict | None:
+    if "template" not in data:
+        return None
+    return {"name": data["template"], "language": data["language"], "params": data.get("params", [])}
 
 
 def idempotency_key(request) -> str | None:

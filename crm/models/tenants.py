@@ -53,6 +53,9 @@ class Tenant(models.Model):
     experiment_started_at = models.DateTimeField(_("experiment started at"), null=True, blank=True)
     experiment_salt = models.CharField(_("experiment salt"), max_length=32, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
+    #: the change types (``crm.services.changes.CHANGE_TYPES``) an active outgoing webhook
+    #: subscription of the tenant listens to, kept by channels_app: crm publishes no other
+    subscribed_events = models.JSONField(_("subscribed events"), default=list, blank=True, editable=False)
 
     class Meta:
         verbose_name = _("tenant")

@@ -24,6 +24,7 @@ from crm.signals import collected, contact_erasing, contact_merging
 
 from .addresses import normalize_address
 from .audit import Actor, audit_record, row_delete
+from .changes import CONTACT_CREATED, CONTACT_MERGED, change_publish
 from .locks import lock_contact_by_identity, lock_contacts
 
 
@@ -65,6 +66,7 @@ def contact_create(
     identity_add_many(tenant=tenant, contact=contact, pairs=pairs)
     for kind, status in (consents or {}).items():
         consent_set(tenant=tenant, contact=contact, channel_kind=kind, status=status, source="api")
+    change_publish(tenant=tenant, change=CONTACT_CREATED, instance=contact, contact_id=contact.pk)
     return contact
 
 
@@ -230,6 +232,7 @@ def contact_merge(*, tenant: Tenant, contact: Contact, other: Contact, by: Actor
         + ", ".join(f"{name} {count}" for name, count in sorted(moved.items()) if count),
     )
     other.delete()
+    change_publish(tenant=tenant, change=CONTACT_MERGED, instance=contact, contact_id=contact.pk)
     return contact
 
 

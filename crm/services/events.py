@@ -11,6 +11,7 @@ from crm.errors import ApplicationError
 from crm.models import Channel, Contact, Event, Tenant
 from crm.signals import collected, event_recorded
 
+from .changes import EVENT_CREATED, change_publish
 from .clock import clamped_with_given
 
 MAX_NAME_LENGTH = 100
@@ -81,4 +82,5 @@ def event_record(
         return EventRecordResult(Event.objects.get(tenant=tenant, idempotency_key=idempotency_key), False)
     event.tenant, event.contact = tenant, contact
     entered = collected(event_recorded.send(sender=Event, event=event))
+    change_publish(tenant=tenant, change=EVENT_CREATED, instance=event, contact_id=contact.pk)
     return EventRecordResult(event, True, [journey_id for ids in entered for journey_id in ids])

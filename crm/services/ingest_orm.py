@@ -50,7 +50,7 @@ class OrmIngestStore:
             from .surveys import survey_rating_record  # surveys send through messages, which imports this
 
             event = survey_rating_record(message=message, rating=rating, ticket_id=answered.pk)
-            return IngestResult(message, False, event)
+            return IngestResult(message, False, event, contact_created=created, ticket_opened=False)
         ticket, opened = ticket_for_inbound(
             tenant=tenant,
             policy=policy_for_contact(tenant, contact.pk),
@@ -65,7 +65,7 @@ class OrmIngestStore:
         message.save(force_insert=True)
         if not opened:  # a ticket opened for this message already has its channel and time
             ticket_touch(ticket=ticket, channel=channel, at=message.occurred_at, inbound=True)
-        return IngestResult(message, False, None)
+        return IngestResult(message, False, None, contact_created=created, ticket_opened=opened)
 
     def _survey_answer(self, *, message: Message, contact: Contact, created: bool) -> tuple[int | None, Ticket | None]:
         """The rating ``message`` gives and the ticket whose survey it answers (both ``None``

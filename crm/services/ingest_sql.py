@@ -65,7 +65,10 @@ class PostgresIngestStore:
         # refused message from aborting it.
         with transaction.atomic() if transaction.get_connection().in_atomic_block else nullcontext():
             stored = message_store(tenant=tenant, policy=self.policy, sender=sender, message=message)
-        return IngestResult(message, False) if stored else None
+        if not stored:
+            return None
+        contact_created, ticket_opened = stored
+        return IngestResult(message, False, contact_created=contact_created, ticket_opened=ticket_opened)
 
 
 @functools.cache
@@ -162,18 +165,19 @@ def _statements(
             SELECT {message.values}, (SELECT id FROM sender), joined.id FROM joined
             RETURNING {m.id}, {m.contact_id}, {m.ticket_id}
         )
-        SELECT * FROM stored
+        SELECT stored.*, EXISTS (SELECT 1 FROM created), EXISTS (SELECT 1 FROM opened) FROM stored
     """
     return f"{lock};\n{store}"
 
 
-def message_store(*, tenant: Tenant, policy: Policy, sender: Sender, message: Message) -> bool:
+def message_store(*, tenant: Tenant, policy: Policy, sender: Sender, message: Message) -> tuple[bool, bool] | None:
     """Store the unsaved inbound ``message`` of ``sender`` under ``policy``.
 
     ``message`` (its channel, text, times, ... set; not its contact or ticket) comes back saved
     with its contact and ticket ids. Atomic on its own outside a transaction; inside one, the
     caller wraps it in a savepoint. A duplicate ``external_id``, or a sender created at the
-    same instant by another request, raises ``IntegrityError`` and nothing is written. False
+    same instant by another request, raises ``IntegrityError`` and nothing is written. Returns
+    whether the contact was created and whether the ticket was opened for it; None
     when the sender's contact was committed by another request between the lock and the
     statement after it: nothing was written, and running it again locks that contact.
     ``ChannelRefused`` when ``message.channel`` is not, in the database, the tenant's enabled
@@ -240,8 +244,8 @@ def message_store(*, tenant: Tenant, policy: Policy, sender: Sender, message: Me
         if not channel_ok:
             raise ChannelRefused(channel.pk)
         if (row := cursor.fetchone()) is None:
-            return False  # the sender appeared after the lock looked: nothing was written
-        message_id, contact_id, ticket_id = row
+            return None  # the sender appeared after the lock looked: nothing was written
+        message_id, contact_id, ticket_id, contact_created, ticket_opened = row
     message.contact_id, message.ticket_id = contact_id, ticket_id
     mark_saved(message, message_id)
-    return True
+    return bool(contact_created), bool(ticket_opened)

@@ -33,6 +33,8 @@ class IngestResult:
     message: Message
     duplicate: bool
     rating: Event | None = None  # the CSAT rating this message gave, if it answered a survey
+    contact_created: bool = False  # the sender's contact was created for this message
+    ticket_opened: bool = False  # the message opened its ticket
 
 
 class ChannelRefused(Exception):

@@ -25,7 +25,7 @@ from crm.models import (
     Ticket,
 )
 from crm.policies import policy_for_contact, tenant_policy
-from crm.providers import provider_attachments_limit
+from crm.providers import provider_attachments_limit, provider_get
 from crm.selectors.contacts import contact_reachable_kinds
 from crm.selectors.tenants import channel_from_input
 from crm.signals import message_stored, outbound_queued
@@ -33,6 +33,7 @@ from crm.signals import message_stored, outbound_queued
 from . import ingest_sql
 from .addresses import IDENTITY_KIND_FOR_CHANNEL, normalize_address
 from .attachments import IncomingAttachment, attachments_add
+from .changes import CONTACT_CREATED, MESSAGE_CREATED, TICKET_CREATED, change_publish, change_subscribed
 from .clock import clamped_with_given
 from .ingest_orm import OrmIngestStore
 from .ingest_sql import PostgresIngestStore
@@ -105,11 +106,22 @@ def ingest_store_choose(*, tenant: Tenant, inbound: InboundMessage) -> IngestSto
 INGEST_ATTEMPTS = 3
 
 
+#: the changes an inbound message may publish (outgoing webhooks)
+INGEST_CHANGES = (CONTACT_CREATED, TICKET_CREATED, MESSAGE_CREATED)
+
+
 def _ingest(*, tenant: Tenant, inbound: InboundMessage, store: IngestStore) -> IngestResult:
     sender = _sender_check(tenant=tenant, inbound=inbound)
+    # A tenant whose subscriptions listen to what ingestion changes stores the message and
+    # their event rows in one transaction; any other keeps the store's own (one round trip).
+    published = any(change_subscribed(tenant=tenant, change=change) for change in INGEST_CHANGES)
     for attempt in range(INGEST_ATTEMPTS):
         try:
-            result = store.store(tenant=tenant, sender=sender, message=_inbound_message(tenant, inbound, sender))
+            if published:
+                with transaction.atomic():
+                    result = _store_published(tenant=tenant, inbound=inbound, sender=sender, store=store)
+            else:
+                result = store.store(tenant=tenant, sender=sender, message=_inbound_message(tenant, inbound, sender))
         except IntegrityError:
             # Nothing was written. A redelivery: the unique (tenant, channel, external_id)
             # refused the message and the stored one answers. Deciding by the constraint costs
@@ -123,6 +135,19 @@ def _ingest(*, tenant: Tenant, inbound: InboundMessage, store: IngestStore) -> I
         if result is not None:
             return result
     raise RuntimeError(f"Inbound message on channel {inbound.channel.pk}: its sender's contact could not be locked.")
+
+
+def _store_published(*, tenant: Tenant, inbound: InboundMessage, sender: Sender, store: IngestStore):
+    result = store.store(tenant=tenant, sender=sender, message=_inbound_message(tenant, inbound, sender))
+    if result is None:
+        return None
+    message = result.message
+    if result.contact_created:
+        change_publish(tenant=tenant, change=CONTACT_CREATED, instance=message.contact, contact_id=message.contact_id)
+    if result.ticket_opened:
+        change_publish(tenant=tenant, change=TICKET_CREATED, instance=message.ticket, contact_id=message.contact_id)
+    change_publish(tenant=tenant, change=MESSAGE_CREATED, instance=message, contact_id=message.contact_id)
+    return result
 
 
 def _sender_check(*, tenant: Tenant, inbound: InboundMessage) -> Sender:
@@ -216,8 +241,13 @@ def ticket_reply(
     at: datetime | None = None,
     idempotency_key: str | None = None,
     attachments: Sequence[IncomingAttachment] = (),
+    template: dict | None = None,
 ) -> Message:
     """Queue an agent reply on the channel the policy allows; delivery runs after commit.
+
+    ``template`` (``{"name", "language", "params"}``) sends the provider's approved template
+    instead of ``text`` (WhatsApp); a plain text outside the channel's customer-care window
+    (24 hours after the customer's last WhatsApp message) is refused with a 400 naming ``text``.
 
     With ``idempotency_key``, a request sent again (the same key, ticket, text, channel and
     subject) returns the reply first queued and queues nothing; the key with another request
@@ -227,10 +257,10 @@ def ticket_reply(
     ``attachments`` (checked by ``attachments_check``) go with the reply on a channel whose
     provider sends files; on another, the reply is refused (400 on ``attachments``).
     """
-    reply = _Reply(text=text, subject=subject, author=author, attachments=tuple(attachments))
+    reply = _Reply(text=text, subject=subject, author=author, attachments=tuple(attachments), template=template)
     if not idempotency_key:
         return _ticket_reply_do(tenant=tenant, ticket=ticket, channel=channel, reply=reply, at=at)
-    fingerprint = _reply_fingerprint(ticket=ticket, text=text, channel=channel, subject=subject)
+    fingerprint = _reply_fingerprint(ticket=ticket, text=text, channel=channel, subject=subject, template=template)
     if attachments:  # a key reused with other files is another request
         digests = [hashlib.sha256(a.content or b"").hexdigest() for a in attachments]
         fingerprint = hashlib.sha256(f"{fingerprint}:{','.join(digests)}".encode()).hexdigest()
@@ -255,8 +285,12 @@ class IdempotencyKeyReusedError(ApplicationError):
     status_code = 422
 
 
-def _reply_fingerprint(*, ticket: Ticket, text: str, channel: Channel | None, subject: str) -> str:
+def _reply_fingerprint(
+    *, ticket: Ticket, text: str, channel: Channel | None, subject: str, template: dict | None = None
+) -> str:
     request = {"ticket": ticket.pk, "text": text, "channel": channel.pk if channel else None, "subject": subject}
+    if template:  # absent from replies without one: their stored fingerprints stay valid
+        request["template"] = template
     return hashlib.sha256(json.dumps(request, sort_keys=True).encode()).hexdigest()
 
 
@@ -278,12 +312,14 @@ class _Reply:
     subject: str
     author: str
     attachments: tuple[IncomingAttachment, ...] = ()
+    template: dict | None = None
 
 
 def _ticket_reply_do(
     *, tenant: Tenant, ticket: Ticket, channel: Channel | None, reply: _Reply, at: datetime | None
 ) -> Message:
-    if not reply.text or not reply.text.strip():
+    text = reply.text
+    if not reply.template and (not text or not text.strip()):
         raise ApplicationError("A reply needs a text.", {"text": ["this field is required"]})
     channel = reply_channel_choose(tenant=tenant, ticket=ticket, channel=channel)
     if not channel.enabled:
@@ -291,16 +327,31 @@ def _ticket_reply_do(
     if reply.attachments:
         _attachments_sendable(channel, len(reply.attachments))
     at = at or timezone.now()
+    metadata = None
+    if reply.template:
+        template = reply.template
+        text, resolved = provider_get(channel.provider).template_resolve(
+            channel=channel, name=template["name"], language=template["language"], params=template.get("params", [])
+        )
+        metadata = {"template": resolved}
+    elif not session_open(tenant=tenant, contact_id=ticket.contact_id, channel=channel, at=at):
+        raise ApplicationError(
+            "Outside the 24-hour customer-care window: the customer has not written on this channel "
+            "for 24 hours, so only an approved template can be sent "
+            '({"template": name, "language": code, "params": [...]}).',
+            {"text": ["outside the 24-hour window: send an approved template instead"]},
+        )
     message = outbound_create(
         tenant=tenant,
         contact=ticket.contact,
         channel=channel,
-        text=reply.text,
+        text=text,
         subject=reply.subject or ticket.subject,
         purpose=Purpose.CONVERSATION,
         ticket=ticket,
         author=reply.author,
         at=at,
+        metadata=metadata,
     )
     if reply.attachments:
         attachments_add(message=message, items=reply.attachments)
@@ -324,6 +375,21 @@ def _attachments_sendable(channel: Channel, count: int) -> None:
             f"Channel {channel.pk} ({channel.provider}) sends at most {most} attachment(s) per message.",
             {"attachments": [f"at most {most} on this channel"]},
         )
+
+
+def session_open(*, tenant: Tenant, contact_id: int, channel: Channel, at: datetime | None = None) -> bool:
+    """Whether a free-form message may go to the contact on ``channel``: its provider has no
+    customer-care window for the kind, or the contact wrote on that kind within it."""
+    window = provider_get(channel.provider).session_window(channel.kind)
+    if window is None:
+        return True
+    return Message.objects.filter(
+        tenant=tenant,
+        contact_id=contact_id,
+        channel__kind=channel.kind,
+        direction=Direction.INBOUND,
+        occurred_at__gte=(at or timezone.now()) - window,
+    ).exists()
 
 
 def outbound_create(
@@ -365,4 +431,5 @@ def outbound_create(
         metadata=metadata or {},
     )
     outbound_queued.send(sender=Message, message=message)
+    change_publish(tenant=tenant, change=MESSAGE_CREATED, instance=message, contact_id=contact.pk)
     return message

@@ -12,6 +12,8 @@ from crm.models import Channel, Contact, Tenant, Ticket, TicketChannel, TicketLi
 from crm.policies import Policy
 from crm.signals import ticket_changed
 
+from .changes import TICKET_UPDATED, change_publish
+
 #: a customer's message reopens a ticket in one of these statuses (``ingest_sql`` too)
 REOPENED_BY_CUSTOMER = (TicketStatus.PENDING, TicketStatus.RESOLVED)
 
@@ -145,6 +147,7 @@ def ticket_update(
         ticket.priority = priority
     ticket.save()
     ticket_changed.send(sender=Ticket, ticket=ticket)
+    change_publish(tenant=ticket.tenant, change=TICKET_UPDATED, instance=ticket, contact_id=ticket.contact_id)
     if survey and resolving:
         from .surveys import survey_send  # surveys build on this module
 

@@ -63,13 +63,23 @@ class MultipleFileField(forms.FileField):
 
 
 class ReplyForm(forms.Form):
-    """The channel list shows what the policy allows; the policy still decides on submit."""
+    """The channel list shows what the policy allows; the policy still decides on submit.
+    Where a WhatsApp window is closed, the approved templates of that channel are offered."""
 
-    text = forms.CharField(label=_("Reply"), widget=forms.Textarea(attrs={"rows": 4}), max_length=20000)
+    text = forms.CharField(label=_("Reply"), widget=forms.Textarea(attrs={"rows": 4}), max_length=20000, required=False)
     channel = forms.ModelChoiceField(
         label=_("Channel"), queryset=Channel.objects.none(), required=False, empty_label=_("Default (policy)")
     )
     attachments = MultipleFileField(label=_("Attachments"), required=False)
+    template = forms.ChoiceField(
+        label=_("WhatsApp template (the 24-hour window is closed)"), required=False, choices=()
+    )
+    params = forms.CharField(
+        label=_("Template parameters, one per line"),
+        widget=forms.Textarea(attrs={"rows": 2}),
+        required=False,
+        max_length=20000,
+    )
 
     def incoming_attachments(self) -> list[IncomingAttachment]:
         """The uploaded files, read and checked (ApplicationError: too many, too large, refused)."""
@@ -84,7 +94,9 @@ class ReplyForm(forms.Form):
         attachments_check(items)
         return items
 
-    def __init__(self, *args, tenant: Tenant, allowed: list[Channel], default: Channel | None = None, **kwargs):
+    def __init__(
+        self, *args, tenant: Tenant, allowed: list[Channel], default: Channel | None = None, templates=(), **kwargs
+    ):
         super().__init__(*args, **kwargs)
         field = self.fields["channel"]
         field.queryset = Channel.objects.filter(tenant=tenant)  # the policy decides on submit
@@ -92,6 +104,25 @@ class ReplyForm(forms.Form):
         if default is not None:  # say which channel the policy will use
             label = _("Default: %(channel)s") % {"channel": _channel_label(default)}
         field.choices = [("", label)] + [(c.pk, _channel_label(c)) for c in allowed]
+        self.fields["template"].choices = [("", "-")] + list(templates)
+        self.has_templates = bool(templates)
+        self.allowed = {c.pk: c for c in allowed}
+
+    def clean(self):
+        data = super().clean()
+        if not data.get("template") and not (data.get("text") or "").strip():
+            self.add_error("text", _("Write a reply or choose a template."))
+        return data
+
+    def reply(self) -> dict:
+        """The arguments of ``ticket_reply`` this form asks for."""
+        data = self.cleaned_data
+        if not data.get("template"):
+            return {"text": data["text"], "channel": data["channel"]}
+        channel_id, language, name = data["template"].split(":", 2)
+        params = [line.strip() for line in data["params"].splitlines() if line.strip()]
+        template = {"name": name, "language": language, "params": params}
+        return {"text": "", "channel": self.allowed[int(channel_id)], "template": template}
 
 
 def _channel_label(channel: Channel) -> str:

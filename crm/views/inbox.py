@@ -25,6 +25,7 @@ from .reads import (
     inbox_page,
     is_member,
     reply_channels,
+    reply_templates,
     tenant_channels,
     visible_identities,
 )
@@ -50,6 +51,13 @@ class TicketView(DashboardView):
     owned_model = Ticket
     body_limit_setting = "ATTACHMENTS_MAX_REQUEST_BYTES"  # the reply form takes files
 
+    def _form(self, ticket, data=None) -> ReplyForm:
+        allowed = reply_channels(tenant=self.tenant, ticket=ticket)
+        templates = reply_templates(tenant=self.tenant, ticket=ticket, channels=allowed)
+        form = ReplyForm(data, tenant=self.tenant, allowed=allowed, templates=templates)
+        form.allowed = {c.pk: c for c in allowed}
+        return form
+
     def get(self, request, pk):
         ticket = ticket_get(tenant=self.tenant, pk=pk)
         return self._page(ticket, self._form(ticket))
@@ -60,7 +68,8 @@ class TicketView(DashboardView):
             default = reply_channel_choose(tenant=self.tenant, ticket=ticket)
         except ApplicationError:
             default = None
-        return ReplyForm(data, files, tenant=self.tenant, allowed=allowed, default=default)
+        templates = reply_templates(tenant=self.tenant, ticket=ticket, channels=allowed)
+        return ReplyForm(data, files, tenant=self.tenant, allowed=allowed, default=default, templates=templates)
 
     def post(self, request, pk):
         ticket = ticket_get(tenant=self.tenant, pk=pk)
@@ -72,10 +81,9 @@ class TicketView(DashboardView):
             message = ticket_reply(
                 tenant=self.tenant,
                 ticket=ticket,
-                text=form.cleaned_data["text"],
-                channel=form.cleaned_data["channel"],
                 author=f"staff:{request.user.get_username()}",
                 attachments=files,
+                **form.reply(),
             )
         except ApplicationError as exc:
             form.add_error(None, exc.message)

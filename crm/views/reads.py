@@ -28,9 +28,11 @@ from crm.models import (
 )
 from crm.policies import policy_for_contact
 from crm.policies.registry import HOLDOUT, TREATMENT, effective_mode, experiment_cohort
+from crm.providers import provider_get
 from crm.selectors.contacts import contact_reachable_kinds
 from crm.selectors.tickets import TicketContext, ticket_list
 from crm.services.addresses import IDENTITY_KIND_FOR_CHANNEL, normalize_address
+from crm.services.messages import session_open
 
 INBOX_PAGE_SIZE = 25
 
@@ -58,6 +60,19 @@ def reply_channels(*, tenant: Tenant, ticket: Ticket) -> list[Channel]:
         Channel.objects.filter(tenant=tenant, enabled=True).exclude(kind__in=NOT_REPLYABLE).order_by("kind", "pk")
     )
     return [c for c in candidates if policy.reply_channel_allowed(ticket=ticket, channel=c, reachable_kinds=reachable)]
+
+
+def reply_templates(*, tenant: Tenant, ticket: Ticket, channels: list[Channel]) -> list[tuple[str, str]]:
+    """For the reply form: ``(value, label)`` of the approved templates of those ``channels``
+    whose customer-care window is closed (a plain reply there is refused)."""
+    choices = []
+    for channel in channels:
+        provider = provider_get(channel.provider)
+        if session_open(tenant=tenant, contact_id=ticket.contact_id, channel=channel):
+            continue
+        for name, language, body in provider.templates_approved(channel=channel):
+            choices.append((f"{channel.pk}:{language}:{name}", f"{channel.name}: {name} ({language}) {body[:80]}"))
+    return choices
 
 
 POLICY_NOTES = {

@@ -71,10 +71,15 @@ READY_MADE: dict[str, dict] = {
             },
             {"type": "wait", "until": "slot_at", "offset_seconds": 0, "at_time": "09:00"},
             {
+                # on the day the customer has rarely written within 24 hours: an approved
+                # template, the tracking link its parameter (the text on providers without templates)
                 "type": "send",
                 "channel": "whatsapp",
                 "purpose": "transactional",
-                "template": _("Your delivery arrives today. Follow it here: {{ event.tracking_url }}"),
+                "template": "delivery_today",
+                "language": "fr",  # the tenant's, at install
+                "params": ["{{ event.tracking_url }}"],
+                "text": _("Your delivery arrives today. Follow it here: {{ event.tracking_url }}"),
             },
         ],
     },
@@ -168,6 +173,9 @@ def journey_install(*, tenant: Tenant, slug: str) -> tuple[Journey, bool]:
         return existing, False
     with translation.override(tenant.language):  # the texts customers get, in the tenant's language
         spec = _texts(READY_MADE[slug])
+    for step in spec["steps"]:
+        if "language" in step:  # a provider template: the tenant's language
+            step["language"] = tenant.language
     journey = journey_create(
         tenant=tenant,
         name=spec["name"],

@@ -35,12 +35,28 @@ ADMINS = sorted(admin.site._registry.items(), key=lambda item: item[0]._meta.lab
 
 def seed_foreign_tenant() -> dict:
     """Shop B with one row of every model that has an admin."""
-    from channels_app.models import DeliveryAttempt, EmailReference, StatusReceipt, WebhookPayload
+    from channels_app.models import (
+        DeliveryAttempt,
+        EmailReference,
+        EventDelivery,
+        EventDeliveryAttempt,
+        MessageTemplate,
+        StatusReceipt,
+        WebhookPayload,
+    )
+    from channels_app.subscriptions.services import subscription_create
     from journeys.models import Enrollment, Journey, Offer, OfferRedemption, StepRun
 
     now = timezone.now()
     tenant = tenant_create(slug="quokka-shop", name="Quokka Shop", mode="omnichannel", by="quokka-admin")
     channel = ChannelFactory(tenant=tenant, name="Quokka Mail", address="desk@quokka-shop.test")
+    subscription_create(
+        tenant=tenant,
+        url="https://hooks.quokka-shop.test/crm",
+        events=["contact.created", "message.created"],
+        secret="quokka-secret-0123456789",
+        by="quokka-admin",
+    )
     contact = contact_create(
         tenant=tenant,
         name="Quokka Customer",
@@ -72,6 +88,13 @@ def seed_foreign_tenant() -> dict:
     DeliveryAttempt.objects.create(tenant=tenant, message=message, number=1, provider="console", started_at=now)
     StatusReceipt.objects.create(
         tenant=tenant, channel=channel, external_id="quokka-1", status="delivered", message=message, occurred_at=now
+    )
+    delivery = EventDelivery.objects.filter(tenant=tenant).first()
+    EventDeliveryAttempt.objects.create(
+        tenant=tenant, delivery=delivery, number=1, error="quokka receiver down", started_at=now
+    )
+    MessageTemplate.objects.create(
+        tenant=tenant, channel=channel, name="quokka_update", language="fr", status="approved", synced_at=now
     )
     EmailReference.objects.create(tenant=tenant, message=message, ticket=message.ticket, message_id_header="<q@quokka>")
     journey = Journey.objects.create(tenant=tenant, name="Quokka Journey", trigger_event="quokka.seen", steps=[])

@@ -68,6 +68,11 @@ def world(tenant, api, channels, manager_api):
         trigger_event="t",
         steps=[{"type": "send", "channel": channels["sms"].pk, "purpose": "marketing", "template": "Hi"}],
     )
+    from channels_app.subscriptions.services import subscription_create
+
+    subscription = subscription_create(
+        tenant=tenant, url="https://hooks.example.com/crm", events=["ticket.created"], secret="s" * 16, by="test"
+    )
     from imports.models import HistoryImport
 
     history_import = HistoryImport.objects.create(tenant=tenant, file_name="h.csv", file_sha256="0" * 64, format="csv")
@@ -79,6 +84,7 @@ def world(tenant, api, channels, manager_api):
     api.post(f"/api/v1/tickets/{first['ticket']}/notes/", {"text": "a note"}, format="json")
     return {
         "canned-responses": canned["id"],
+        "webhook-subscriptions": subscription.pk,
         "imports": history_import.pk,
         "channels": channels["email"].pk,
         "contacts": contact.pk,
