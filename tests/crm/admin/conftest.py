@@ -59,6 +59,7 @@ def tenant_form(tenant, **changes) -> dict:
         "episode_gap_hours": 72,
         "timezone": "Europe/Paris",
         "default_region": "FR",
+        "language": tenant.language,
         "fallback_order": '["whatsapp", "sms", "email"]',
         "offer_links": "{}",
         "experiment_holdout_percent": "",
