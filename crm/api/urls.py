@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import audit, channels, contacts, messages, tenants, tickets
+from . import audit, channels, contacts, messages, search, sla, teams, tenants, tickets
 
 urlpatterns = [
     path("tenant/", tenants.TenantDetailApi.as_view(), name="tenant"),
@@ -20,4 +20,10 @@ urlpatterns = [
     path("tickets/<int:pk>/messages/", tickets.TicketMessagesApi.as_view(), name="ticket-messages"),
     path("tickets/<int:pk>/context/", tickets.TicketContextApi.as_view(), name="ticket-context"),
     path("tickets/<int:pk>/reply/", tickets.TicketReplyApi.as_view(), name="ticket-reply"),
+    path("teams/", teams.TeamListApi.as_view(), name="teams"),
+    path("teams/<int:pk>/", teams.TeamDetailApi.as_view(), name="team"),
+    path("availability/", teams.AvailabilityApi.as_view(), name="availability"),
+    path("sla-policies/", sla.SlaPolicyListApi.as_view(), name="sla-policies"),
+    path("sla-policies/<int:pk>/", sla.SlaPolicyDetailApi.as_view(), name="sla-policy"),
+    path("search/", search.SearchApi.as_view(), name="search"),
 ]

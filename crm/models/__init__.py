@@ -4,6 +4,8 @@ from .channels import Channel, ChannelKind
 from .contacts import Consent, ConsentStatus, Contact, ContactMerge, Identity, IdentityKind
 from .events import Event
 from .messages import Direction, Message, MessageStatus, Purpose, ReplyIdempotencyKey
+from .sla import SlaPolicy, SlaTarget, TicketSla
+from .teams import Assignment, Availability, Team, TeamMember
 from .tenants import ApiKey, Membership, Mode, ModeChange, Role, Tenant
 from .tickets import Ticket, TicketChannel, TicketLink, TicketStatus
 
@@ -35,4 +37,11 @@ __all__ = [
     "TicketChannel",
     "TicketLink",
     "TicketStatus",
+    "Assignment",
+    "Availability",
+    "SlaPolicy",
+    "SlaTarget",
+    "Team",
+    "TeamMember",
+    "TicketSla",
 ]

@@ -58,4 +58,4 @@ class OrmIngestStore:
             ticket_touch(ticket=ticket, channel=channel, at=message.occurred_at, inbound=True)
         from .surveys import survey_reply_capture  # surveys send through messages, which imports this
 
-        return IngestResult(message, False, survey_reply_capture(message=message))
+        return IngestResult(message, False, survey_reply_capture(message=message), opened)

@@ -38,6 +38,7 @@ from crm.models import Channel, Contact, Identity, Message, Tenant, Ticket, Tick
 from crm.policies import Policy
 from crm.sql import Insert, Shape, Table, mark_saved
 
+from .assignment import ticket_assign_opened
 from .ingest_store import ChannelRefused, IngestResult, Sender
 from .tickets import REOPENED_BY_CUSTOMER
 
@@ -65,7 +66,9 @@ class PostgresIngestStore:
         # refused message from aborting it.
         with transaction.atomic() if transaction.get_connection().in_atomic_block else nullcontext():
             stored = message_store(tenant=tenant, policy=self.policy, sender=sender, message=message)
-        return IngestResult(message, False) if stored else None
+        if stored == OPENED:  # the ticket's assignee, by the rule of its channel's team: one statement
+            ticket_assign_opened(tenant_id=tenant.pk, ticket_id=message.ticket_id, channel=message.channel)
+        return IngestResult(message, False, opened=stored == OPENED) if stored else None
 
 
 @functools.cache
@@ -162,17 +165,21 @@ def _statements(
             SELECT {message.values}, (SELECT id FROM sender), joined.id FROM joined
             RETURNING {m.id}, {m.contact_id}, {m.ticket_id}
         )
-        SELECT * FROM stored
+        SELECT stored.*, EXISTS (SELECT 1 FROM opened) FROM stored
     """
     return f"{lock};\n{store}"
 
 
-def message_store(*, tenant: Tenant, policy: Policy, sender: Sender, message: Message) -> bool:
+#: what ``message_store`` answers when the message opened a ticket (truthy, as ``True``)
+OPENED = "opened"
+
+
+def message_store(*, tenant: Tenant, policy: Policy, sender: Sender, message: Message) -> bool | str:
     """Store the unsaved inbound ``message`` of ``sender`` under ``policy``.
 
     ``message`` (its channel, text, times, ... set; not its contact or ticket) comes back saved
     with its contact and ticket ids. Atomic on its own outside a transaction; inside one, the
-    caller wraps it in a savepoint. A duplicate ``external_id``, or a sender created at the
+    caller wraps it in a savepoint. ``OPENED`` (truthy) when it opened a ticket. A duplicate ``external_id``, or a sender created at the
     same instant by another request, raises ``IntegrityError`` and nothing is written. False
     when the sender's contact was committed by another request between the lock and the
     statement after it: nothing was written, and running it again locks that contact.
@@ -241,7 +248,7 @@ def message_store(*, tenant: Tenant, policy: Policy, sender: Sender, message: Me
             raise ChannelRefused(channel.pk)
         if (row := cursor.fetchone()) is None:
             return False  # the sender appeared after the lock looked: nothing was written
-        message_id, contact_id, ticket_id = row
+        message_id, contact_id, ticket_id, opened = row
     message.contact_id, message.ticket_id = contact_id, ticket_id
     mark_saved(message, message_id)
-    return True
+    return OPENED if opened else True

@@ -33,6 +33,7 @@ class IngestResult:
     message: Message
     duplicate: bool
     rating: Event | None = None  # the CSAT rating this message gave, if it answered a survey
+    opened: bool = False  # the message opened its ticket
 
 
 class ChannelRefused(Exception):

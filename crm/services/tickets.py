@@ -11,6 +11,9 @@ from crm.errors import ApplicationError
 from crm.models import Channel, Contact, Tenant, Ticket, TicketChannel, TicketLink, TicketStatus
 from crm.policies import Policy
 
+from .assignment import opened_assignee
+from .sla import sla_after_status
+
 #: a customer's message reopens a ticket in one of these statuses (``ingest_sql`` too)
 REOPENED_BY_CUSTOMER = (TicketStatus.PENDING, TicketStatus.RESOLVED)
 
@@ -64,11 +67,13 @@ def _ticket_open(
     *, tenant: Tenant, policy: Policy, contact: Contact, channel: Channel, at: datetime, subject: str
 ) -> Ticket:
     """A new open ticket on ``channel``, with its first channel recorded: a ticket's own
-    channel is always among its channels (``ticket_touch`` relies on it)."""
+    channel is always among its channels (``ticket_touch`` relies on it). Its assignee is the
+    rule's of the channel's team, if it has one (``crm.services.assignment``)."""
     ticket = Ticket.objects.create(
         tenant=tenant,
         contact=contact,
         channel=channel,
+        assignee_id=opened_assignee(tenant=tenant, channel=channel),
         mode=policy.key,
         subject=subject[:998],
         created_at=at,
@@ -143,6 +148,8 @@ def ticket_update(
     if priority is not None:
         ticket.priority = priority
     ticket.save()
+    if status is not None:
+        sla_after_status(tenant=ticket.tenant, ticket=ticket, at=at)
     if survey and resolving:
         from .surveys import survey_send  # surveys build on this module
 

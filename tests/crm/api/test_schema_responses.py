@@ -12,6 +12,8 @@ import pytest
 
 from crm.models import Role
 from crm.services.contacts import contact_create, contact_erase
+from crm.services.sla import sla_policy_create
+from crm.services.teams import team_create
 from journeys.models import Journey
 from tests.crm.helpers import inbound
 
@@ -61,7 +63,11 @@ def world(tenant, api, channels, manager_api):
         trigger_event="t",
         steps=[{"type": "send", "channel": channels["sms"].pk, "purpose": "marketing", "template": "Hi"}],
     )
+    team = team_create(tenant=tenant, name="Support", assignment="round_robin")
+    policy = sla_policy_create(tenant=tenant, name="Standard", first_response_minutes=60)
     return {
+        "teams": team.pk,
+        "sla-policies": policy.pk,
         "channels": channels["email"].pk,
         "contacts": contact.pk,
         "tickets": first["ticket"],
