@@ -5,6 +5,7 @@ from django.urls import path
 from crm.views.access import TenantSwitchView
 from crm.views.contacts import ContactListView, ContactView
 from crm.views.inbox import InboxView, TicketAssignView, TicketStatusView, TicketView
+from crm.views.routing import AvailabilityView, SearchView
 
 urlpatterns = [
     path("dashboard/", InboxView.as_view(), name="inbox"),
@@ -14,4 +15,6 @@ urlpatterns = [
     path("dashboard/contacts/", ContactListView.as_view(), name="contacts"),
     path("dashboard/contacts/<int:pk>/", ContactView.as_view(), name="contact"),
     path("dashboard/tenant/", TenantSwitchView.as_view(), name="tenant-switch"),
+    path("dashboard/availability/", AvailabilityView.as_view(), name="availability"),
+    path("dashboard/search/", SearchView.as_view(), name="search"),
 ]

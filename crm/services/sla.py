@@ -15,6 +15,7 @@ passed is breached as it is read (``sla_view``). Tenants without a policy pay no
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 
 from django.db import IntegrityError, transaction
@@ -154,6 +155,37 @@ def sla_after_status(*, tenant: Tenant, ticket: Ticket, at: datetime) -> None:
         _breach(sla, SlaTarget.RESOLUTION, sla.resolution_due, ticket.resolved_at)
         sla.next_response_due = None
     _save(sla, ticket)
+
+
+def sla_outcome(*, ticket: Ticket, now: datetime) -> bool | None:
+    """Whether the ticket (its ``sla`` joined) met every target: ``False`` once one is breached
+    (met late, or overdue at ``now``), ``True`` once all are met in time, ``None`` until then."""
+    if (sla := _joined(ticket)) is None:
+        return None
+    pending = _pending(sla, ticket)
+    if sla.breached or any(due < now for due in pending.values()):
+        return False
+    return None if pending else True
+
+
+@dataclass(frozen=True)
+class SlaBadge:
+    """What the inbox shows of a ticket's SLA: the next due time, whether it has passed, and
+    the targets breached (their labels)."""
+
+    due: datetime | None
+    overdue: bool
+    breached: list[str]
+
+
+def sla_badge(*, ticket: Ticket, now: datetime | None = None) -> SlaBadge | None:
+    if (view := sla_view(ticket=ticket, now=now)) is None or (sla := _joined(ticket)) is None:
+        return None
+    pending = _pending(sla, ticket)
+    due = min(pending.values()) if pending else None
+    now = now or timezone.now()
+    labels = [SlaTarget(name).label for name in view["breached"]]
+    return SlaBadge(due=due, overdue=due is not None and due < now, breached=labels)
 
 
 def sla_view(*, ticket: Ticket, now: datetime | None = None) -> dict | None:

@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.views import View
 
 from crm.errors import NotFoundError
-from crm.models import Tenant
+from crm.models import Membership, Tenant
 
 SESSION_KEY = "dashboard_tenant_id"
 
@@ -55,8 +55,14 @@ class DashboardView(LoginRequiredMixin, View):
         except NotFoundError as exc:
             raise Http404(exc.message) from None
 
+    @property
+    def availability(self) -> str | None:
+        """The user's availability in the tenant (``None``: no membership, a superuser's visit)."""
+        memberships = Membership.objects.filter(tenant=self.tenant, user=self.request.user)
+        return memberships.values_list("availability", flat=True).first()
+
     def render(self, template: str, context: dict, status: int = 200) -> HttpResponse:
-        base = {"tenant": self.tenant, "tenants": self.tenants, "nav": self.nav}
+        base = {"tenant": self.tenant, "tenants": self.tenants, "nav": self.nav, "availability": self.availability}
         return render(self.request, template, {**base, **context}, status=status)
 
 

@@ -3,7 +3,6 @@
 from datetime import UTC, datetime, timedelta
 
 import pytest
-
 from django.utils import timezone
 
 from crm.models import SlaPolicy, Ticket, TicketSla
