@@ -22,7 +22,7 @@ import sys
 import time
 from datetime import UTC, datetime
 
-DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/omnicrm_routing"
+DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/crm_bench_search"
 TARGET_MS = 150
 SEARCH_INDEXES = (
     "message_search_french",
@@ -101,7 +101,7 @@ def seed(messages: int, contacts: int) -> dict:
                 array_to_string(ARRAY(
                     SELECT (%(common)s::text[])[1 + floor(%(ncommon)s * power(random(), 2))::int]
                     FROM generate_series(1, 10) k WHERE g > 0
-                ), ' ') || ' ' || (%(rare)s::text[])[1 + (g * 7919) %% %(nrare)s],
+                ), ' ') || ' ' || (%(rare)s::text[])[1 + (g::bigint * 7919) %% %(nrare)s],
                 '', '', '', '{}', '', now() - (g || ' seconds')::interval, now(), 0
             FROM generate_series(1, %(m)s) g""",
             {**params, "common": COMMON, "ncommon": len(COMMON), "rare": RARE, "nrare": len(RARE)},

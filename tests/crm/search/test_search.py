@@ -81,7 +81,7 @@ def test_the_tenant_sees_only_its_own(api, world, make_api):
 def test_highlights_are_escaped(api, channels):
     inbound(api, channels["sms"], "+33698765432", "<script>alert(1)</script> colis perdu")
     hit = search(api, "colis")["messages"][0]["highlight"]
-    assert "<script>" not in hit and "&lt;script&gt;" in hit
+    assert "<script>" not in hit and "<mark>colis</mark>" in hit  # escaped (SQLite) or left out (ts_headline)
 
 
 def test_pages_and_bounds(api, channels):
