@@ -3,7 +3,6 @@ subjects and of ticket subjects in the french and english configurations, trigra
 names and identity addresses. Each starts with the tenant (``btree_gin``). SQLite searches by
 substring and gets none of them."""
 
-from django.contrib.postgres.operations import BtreeGinExtension, TrigramExtension
 from django.db import migrations
 
 
@@ -39,8 +38,8 @@ class Migration(migrations.Migration):
     dependencies = [("crm", "0009_teams_sla")]
 
     operations = [
-        TrigramExtension(),
-        BtreeGinExtension(),
+        PostgresOnlySQL("CREATE EXTENSION IF NOT EXISTS pg_trgm", migrations.RunSQL.noop),
+        PostgresOnlySQL("CREATE EXTENSION IF NOT EXISTS btree_gin", migrations.RunSQL.noop),
         fts("message_search_french", "crm_message", MESSAGE, "french"),
         fts("message_search_english", "crm_message", MESSAGE, "english"),
         fts("ticket_search_french", "crm_ticket", '"subject"', "french"),
