@@ -7,6 +7,7 @@ from crm.views.attachments import AttachmentView
 from crm.views.contacts import ContactEraseView, ContactListView, ContactMergeView, ContactView
 from crm.views.inbox import InboxView, TicketAssignView, TicketStatusView, TicketView
 from crm.views.notes import CannedSuggestView, MentionsView, TicketNoteView
+from crm.views.routing import AvailabilityView, SearchView
 from crm.views.settings import (
     ApiKeyCreateView,
     ApiKeyRevokeView,
@@ -37,4 +38,6 @@ urlpatterns = [
     path("dashboard/settings/api-keys/", ApiKeyCreateView.as_view(), name="settings-key-create"),
     path("dashboard/settings/api-keys/<int:pk>/revoke/", ApiKeyRevokeView.as_view(), name="settings-key-revoke"),
     path("dashboard/attachments/<int:pk>/", AttachmentView.as_view(), name="attachment"),
+    path("dashboard/availability/", AvailabilityView.as_view(), name="availability"),
+    path("dashboard/search/", SearchView.as_view(), name="search"),
 ]

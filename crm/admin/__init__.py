@@ -9,7 +9,7 @@ through the services.
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
-from . import audit, contacts, tenancy, tickets  # noqa: F401  (registers the model admins)
+from . import audit, contacts, routing, tenancy, tickets  # noqa: F401  (registers the model admins)
 
 admin.site.site_header = _("Omnichannel CRM administration")
 admin.site.site_title = _("Omnichannel CRM")

@@ -9,10 +9,12 @@ from rest_framework.response import Response
 
 from crm.models import ChannelKind, Role
 from crm.providers import provider_channel_status, provider_choices
+from crm.selectors.teams import team_from_input
 from crm.selectors.tenants import channel_get, channel_list
 from crm.services.tenants import channel_create, channel_delete, channel_update
 
 from .base import Pagination, TenantApi, paginated
+from .fields import IdField
 
 
 def webhook_url(channel) -> str:
@@ -57,6 +59,14 @@ class ChannelInputSerializer(serializers.Serializer):
     address = serializers.CharField(max_length=320, required=False, allow_blank=True, default="")
     enabled = serializers.BooleanField(default=True)
     credentials = serializers.DictField(child=serializers.CharField(allow_blank=True), required=False, write_only=True)
+    team = IdField(required=False, allow_null=True, help_text="the team that gets its new tickets")
+
+    def team_resolved(self, tenant) -> dict:
+        """The validated data with ``team`` as the tenant's team (a foreign id is a 400)."""
+        data = dict(self.validated_data)
+        if "team" in data:
+            data["team"] = team_from_input(tenant=tenant, pk=data["team"])
+        return data
 
 
 class ChannelOutputSerializer(serializers.Serializer):
@@ -66,6 +76,7 @@ class ChannelOutputSerializer(serializers.Serializer):
     provider = serializers.CharField()
     address = serializers.CharField()
     enabled = serializers.BooleanField()
+    team = serializers.IntegerField(source="team_id", allow_null=True)
     webhook_url = serializers.SerializerMethodField()
     credentials_set = serializers.SerializerMethodField()
     provider_status = serializers.SerializerMethodField()
@@ -98,7 +109,7 @@ class ChannelListApi(TenantApi):
     def post(self, request):
         serializer = ChannelInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        channel = channel_create(tenant=self.tenant, **serializer.validated_data, by=self.actor)
+        channel = channel_create(tenant=self.tenant, **serializer.team_resolved(self.tenant), by=self.actor)
         return Response(ChannelOutputSerializer(channel).data, status=status.HTTP_201_CREATED)
 
 
@@ -114,7 +125,7 @@ class ChannelDetailApi(TenantApi):
         channel = channel_get(tenant=self.tenant, pk=pk)
         serializer = ChannelInputSerializer(data=request.data, partial=True)
         serializer.is_valid(raise_exception=True)
-        channel = channel_update(channel=channel, changes=serializer.validated_data, by=self.actor)
+        channel = channel_update(channel=channel, changes=serializer.team_resolved(self.tenant), by=self.actor)
         return Response(ChannelOutputSerializer(channel).data)
 
     @extend_schema(responses={204: None})

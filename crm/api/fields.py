@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from crm.models import Attachment, AttachmentStatus, Message, Ticket
+from crm.models import Attachment, AttachmentStatus, Message, SlaTarget, Ticket
 from crm.services.attachments import IncomingAttachment, attachment_url, attachments_check, base64_decode
+from crm.services.sla import sla_view
 
 
 class AttachmentOutputSerializer(serializers.ModelSerializer):
@@ -84,9 +86,19 @@ class MessageOutputSerializer(serializers.ModelSerializer):
         return fields
 
 
+class SlaSerializer(serializers.Serializer):
+    first_response_due = serializers.DateTimeField(allow_null=True)
+    next_response_due = serializers.DateTimeField(allow_null=True)
+    resolution_due = serializers.DateTimeField(allow_null=True)
+    breached = serializers.ListField(
+        child=serializers.ChoiceField(choices=SlaTarget.choices), help_text="met late, or overdue now"
+    )
+
+
 class TicketOutputSerializer(serializers.ModelSerializer):
     channels = serializers.SerializerMethodField()
     linked_tickets = serializers.SerializerMethodField()
+    sla = serializers.SerializerMethodField()
 
     class Meta:
         model = Ticket
@@ -105,7 +117,13 @@ class TicketOutputSerializer(serializers.ModelSerializer):
             "last_message_at",
             "first_response_at",
             "resolved_at",
+            "sla",
         ]
+
+    @extend_schema_field(SlaSerializer(allow_null=True))
+    def get_sla(self, obj) -> dict | None:
+        view = sla_view(ticket=obj)
+        return None if view is None else SlaSerializer(view).data
 
     def get_channels(self, obj) -> list[int]:
         return [c.pk for c in obj.channels.all()]

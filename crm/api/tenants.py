@@ -7,11 +7,12 @@ from rest_framework import serializers, status
 from rest_framework.response import Response
 
 from crm.models import ChannelKind, Language, Mode, Role
+from crm.selectors.teams import sla_policy_from_input
 from crm.selectors.tenants import mode_history
 from crm.services.tenants import tenant_update
 
 from .base import Pagination, TenantApi, paginated
-from .fields import CountField
+from .fields import CountField, IdField
 
 
 class ExperimentSerializer(serializers.Serializer):
@@ -44,6 +45,8 @@ class TenantSerializer(serializers.Serializer):
     offer_links = serializers.DictField(
         child=serializers.ListField(child=serializers.ChoiceField(choices=ChannelKind.choices)), required=False
     )
+    sla_policy = IdField(allow_null=True, required=False, help_text="the SLA policy every ticket is held to")
+    reassign_when_away = serializers.BooleanField(required=False)
 
     def validate_timezone(self, value: str) -> str:
         if value not in zoneinfo.available_timezones():
@@ -85,6 +88,8 @@ class TenantSerializer(serializers.Serializer):
             },
             "fallback_order": tenant.fallback_order,
             "offer_links": tenant.offer_links,
+            "sla_policy": tenant.sla_policy_id,
+            "reassign_when_away": tenant.reassign_when_away,
         }
 
     @staticmethod
@@ -112,6 +117,8 @@ class TenantDetailApi(TenantApi):
         serializer = TenantSerializer(data=request.data, partial=True)
         serializer.is_valid(raise_exception=True)
         changes = TenantSerializer.to_changes(serializer.validated_data)
+        if "sla_policy" in changes:
+            changes["sla_policy"] = sla_policy_from_input(tenant=self.tenant, pk=changes["sla_policy"])
         tenant = tenant_update(tenant=self.tenant, changes=changes, by=self.actor)
         return Response(TenantSerializer(tenant).data, status=status.HTTP_200_OK)
 

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import attachments, audit, canned, channels, contacts, messages, notes, tenants, tickets
+from . import attachments, audit, canned, channels, contacts, messages, notes, search, sla, teams, tenants, tickets
 
 urlpatterns = [
     path("tenant/", tenants.TenantDetailApi.as_view(), name="tenant"),
@@ -24,4 +24,10 @@ urlpatterns = [
     path("canned-responses/", canned.CannedListApi.as_view(), name="canned-responses"),
     path("canned-responses/<int:pk>/", canned.CannedDetailApi.as_view(), name="canned-response"),
     path("attachments/<int:pk>/content/", attachments.AttachmentContentApi.as_view(), name="attachment-content"),
+    path("teams/", teams.TeamListApi.as_view(), name="teams"),
+    path("teams/<int:pk>/", teams.TeamDetailApi.as_view(), name="team"),
+    path("availability/", teams.AvailabilityApi.as_view(), name="availability"),
+    path("sla-policies/", sla.SlaPolicyListApi.as_view(), name="sla-policies"),
+    path("sla-policies/<int:pk>/", sla.SlaPolicyDetailApi.as_view(), name="sla-policy"),
+    path("search/", search.SearchApi.as_view(), name="search"),
 ]

@@ -7,6 +7,8 @@ from .contacts import Consent, ConsentStatus, Contact, ContactMerge, Identity, I
 from .events import Event
 from .messages import Direction, Message, MessageStatus, Purpose, ReplyIdempotencyKey
 from .notes import NoteMention, TicketNote
+from .sla import SlaPolicy, SlaTarget, TicketSla
+from .teams import Assignment, Availability, Team, TeamMember
 from .tenants import ApiKey, Language, Membership, Mode, ModeChange, Role, Tenant
 from .tickets import Ticket, TicketChannel, TicketLink, TicketStatus
 
@@ -44,4 +46,11 @@ __all__ = [
     "TicketLink",
     "TicketNote",
     "TicketStatus",
+    "Assignment",
+    "Availability",
+    "SlaPolicy",
+    "SlaTarget",
+    "Team",
+    "TeamMember",
+    "TicketSla",
 ]

@@ -38,6 +38,10 @@ class Channel(TenantOwned):
     credentials = EncryptedJSONField(_("credentials"), default=dict, blank=True)
     webhook_token = models.CharField(max_length=40, unique=True, default=new_webhook_token, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
+    #: the team whose members get this channel's new tickets, by its rule (``crm.services.assignment``)
+    team = models.ForeignKey(
+        "crm.Team", null=True, blank=True, on_delete=models.SET_NULL, related_name="channels", db_index=False
+    )
 
     class Meta:
         indexes = [models.Index(fields=["tenant", "kind"])]

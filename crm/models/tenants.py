@@ -6,6 +6,8 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from .teams import Availability
+
 
 class Mode(models.TextChoices):
     MULTICHANNEL = "multichannel", _("Multichannel")
@@ -52,6 +54,16 @@ class Tenant(models.Model):
     experiment_holdout_percent = models.PositiveSmallIntegerField(_("experiment holdout %"), null=True, blank=True)
     experiment_started_at = models.DateTimeField(_("experiment started at"), null=True, blank=True)
     experiment_salt = models.CharField(_("experiment salt"), max_length=32, blank=True)
+    sla_policy = models.ForeignKey(
+        "crm.SlaPolicy",
+        verbose_name=_("SLA policy"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    #: an agent who goes away hands their open tickets on team channels to the team's rule
+    reassign_when_away = models.BooleanField(_("reassign tickets when an agent goes away"), default=False)
     created_at = models.DateTimeField(auto_now_add=True)
     #: the change types (``crm.services.changes.CHANGE_TYPES``) an active outgoing webhook
     #: subscription of the tenant listens to, kept by channels_app: crm publishes no other
@@ -92,6 +104,9 @@ class Membership(models.Model):
     tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="memberships")
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships")
     role = models.CharField(max_length=16, choices=Role.choices, default=Role.AGENT)
+    availability = models.CharField(
+        _("availability"), max_length=8, choices=Availability.choices, default=Availability.ONLINE
+    )
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["tenant", "user"], name="membership_unique")]

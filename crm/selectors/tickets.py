@@ -17,7 +17,7 @@ CONTEXT_LIMIT = 200
 def _tickets(tenant: Tenant) -> QuerySet[Ticket]:
     return (
         Ticket.objects.filter(tenant=tenant)
-        .select_related("channel", "assignee")
+        .select_related("channel", "assignee", "sla")
         .prefetch_related(
             Prefetch("channels", queryset=Channel.objects.order_by("pk")),
             Prefetch("linked", queryset=Ticket.objects.order_by("pk").only("pk")),

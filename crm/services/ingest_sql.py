@@ -38,6 +38,7 @@ from crm.models import Channel, Contact, Identity, Message, Tenant, Ticket, Tick
 from crm.policies import Policy
 from crm.sql import Insert, Shape, Table, mark_saved
 
+from .assignment import ticket_assign_opened
 from .ingest_store import ChannelRefused, IngestResult, Sender
 from .tickets import REOPENED_BY_CUSTOMER
 
@@ -68,6 +69,8 @@ class PostgresIngestStore:
         if not stored:
             return None
         contact_created, ticket_opened = stored
+        if ticket_opened:  # the ticket's assignee, by the rule of its channel's team: one statement
+            ticket_assign_opened(tenant_id=tenant.pk, ticket_id=message.ticket_id, channel=message.channel)
         return IngestResult(message, False, contact_created=contact_created, ticket_opened=ticket_opened)
 
 

@@ -36,6 +36,10 @@ class IngestResult:
     contact_created: bool = False  # the sender's contact was created for this message
     ticket_opened: bool = False  # the message opened its ticket
 
+    @property
+    def opened(self) -> bool:
+        return self.ticket_opened
+
 
 class ChannelRefused(Exception):
     """The channel, not read for this message, is not the tenant's enabled channel of the kind

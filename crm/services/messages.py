@@ -38,6 +38,7 @@ from .clock import clamped_with_given
 from .ingest_orm import OrmIngestStore
 from .ingest_sql import PostgresIngestStore
 from .ingest_store import ChannelRefused, IngestResult, IngestStore, Sender
+from .sla import sla_after_inbound, sla_after_response
 from .tickets import ticket_touch
 
 
@@ -133,6 +134,9 @@ def _ingest(*, tenant: Tenant, inbound: InboundMessage, store: IngestStore) -> I
                 raise
             continue
         if result is not None:
+            sla_after_inbound(
+                tenant=tenant, ticket_id=result.message.ticket_id, at=result.message.occurred_at, opened=result.opened
+            )
             return result
     raise RuntimeError(f"Inbound message on channel {inbound.channel.pk}: its sender's contact could not be locked.")
 
@@ -359,6 +363,7 @@ def _ticket_reply_do(
         Ticket.objects.filter(pk=ticket.pk).update(first_response_at=at)
         ticket.first_response_at = at
     ticket_touch(ticket=ticket, channel=channel, at=at, inbound=False)
+    sla_after_response(tenant=tenant, ticket=ticket, at=at)
     return message
 
 

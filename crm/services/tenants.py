@@ -149,11 +149,13 @@ def channel_create(
     address: str = "",
     enabled: bool = True,
     credentials: dict | None = None,
+    team=None,
     by: Actor | str = "system",
 ) -> Channel:
     channel_check(kind=kind, provider=provider, credentials=credentials or {})
     channel = Channel.objects.create(
         tenant=tenant,
+        team=team,
         kind=kind,
         name=name,
         provider=provider,

@@ -12,7 +12,9 @@ from crm.models import Channel, Contact, Tenant, Ticket, TicketChannel, TicketLi
 from crm.policies import Policy
 from crm.signals import ticket_changed
 
+from .assignment import opened_assignee
 from .changes import TICKET_UPDATED, change_publish
+from .sla import sla_after_status
 
 #: a customer's message reopens a ticket in one of these statuses (``ingest_sql`` too)
 REOPENED_BY_CUSTOMER = (TicketStatus.PENDING, TicketStatus.RESOLVED)
@@ -67,11 +69,13 @@ def _ticket_open(
     *, tenant: Tenant, policy: Policy, contact: Contact, channel: Channel, at: datetime, subject: str
 ) -> Ticket:
     """A new open ticket on ``channel``, with its first channel recorded: a ticket's own
-    channel is always among its channels (``ticket_touch`` relies on it)."""
+    channel is always among its channels (``ticket_touch`` relies on it). Its assignee is the
+    rule's of the channel's team, if it has one (``crm.services.assignment``)."""
     ticket = Ticket.objects.create(
         tenant=tenant,
         contact=contact,
         channel=channel,
+        assignee_id=opened_assignee(tenant=tenant, channel=channel),
         mode=policy.key,
         subject=subject[:998],
         created_at=at,
@@ -148,6 +152,8 @@ def ticket_update(
     ticket.save()
     ticket_changed.send(sender=Ticket, ticket=ticket)
     change_publish(tenant=ticket.tenant, change=TICKET_UPDATED, instance=ticket, contact_id=ticket.contact_id)
+    if status is not None:
+        sla_after_status(tenant=ticket.tenant, ticket=ticket, at=at)
     if survey and resolving:
         from .surveys import survey_send  # surveys build on this module
 

@@ -25,7 +25,11 @@ def staff_tenants(user) -> list[Tenant]:
     if user.is_superuser:
         return list(qs)
     # the user's role there comes with each tenant (one membership per user and tenant)
-    return list(qs.filter(memberships__user=user).annotate(staff_role=F("memberships__role")))
+    return list(
+        qs.filter(memberships__user=user).annotate(
+            staff_role=F("memberships__role"), staff_availability=F("memberships__availability")
+        )
+    )
 
 
 def current_tenant(request: HttpRequest, tenants: list[Tenant]) -> Tenant:
@@ -64,6 +68,12 @@ class DashboardView(LoginRequiredMixin, View):
                 return redirect(request.get_full_path())
             raise Http404(exc.message) from None
 
+    @property
+    def availability(self) -> str | None:
+        """The user's availability in the tenant (``None``: no membership, a superuser's visit),
+        read with the user's tenants (no query of its own)."""
+        return getattr(self.tenant, "staff_availability", None)
+
     #: the model of the object in the URL (``pk``), for a link to another of the user's tenants
     owned_model = None
 
@@ -87,6 +97,7 @@ class DashboardView(LoginRequiredMixin, View):
             "tenants": self.tenants,
             "nav": self.nav,
             "can_manage": self.role_rank() >= Role.rank(Role.MANAGER),
+            "availability": self.availability,
         }
         # called only by a template that shows it (the top bar's mentions link)
         base["mentions_unread"] = partial(mentions_unread_count, tenant=self.tenant, user=self.request.user)

@@ -15,6 +15,10 @@ from crm.services.attachments import IncomingAttachment, attachments_check
 MINE = "me"
 
 
+#: the inbox order by the earliest SLA due time not met yet (tickets without one last)
+URGENCY = "urgency"
+
+
 class InboxFilterForm(forms.Form):
     status = forms.ChoiceField(
         label=_("Status"),
@@ -27,6 +31,11 @@ class InboxFilterForm(forms.Form):
         label=_("Assignee"),
         required=False,
         choices=[("", _("All")), (MINE, _("Assigned to me")), (UNASSIGNED, _("Unassigned"))],
+    )
+    order = forms.ChoiceField(
+        label=_("Sort"),
+        required=False,
+        choices=[("", _("Latest activity")), (URGENCY, _("Most urgent (SLA) first"))],
     )
 
     def __init__(self, data, *, channels: list[Channel], **kwargs):
@@ -42,6 +51,9 @@ class InboxFilterForm(forms.Form):
         if filters["assignee"] == MINE:
             filters["assignee"] = user_id
         return filters
+
+    def ordering(self) -> str:
+        return self.cleaned_data.get("order", "") if self.is_valid() else ""
 
 
 class MultipleFileInput(forms.ClearableFileInput):

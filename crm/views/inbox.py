@@ -37,7 +37,10 @@ class InboxView(DashboardView):
     def get(self, request):
         form = InboxFilterForm(request.GET, channels=tenant_channels(tenant=self.tenant))
         page = inbox_page(
-            tenant=self.tenant, filters=form.filters(user_id=request.user.pk), page=request.GET.get("page")
+            tenant=self.tenant,
+            filters=form.filters(user_id=request.user.pk),
+            page=request.GET.get("page"),
+            order=form.ordering(),
         )
         query = request.GET.copy()
         query.pop("page", None)

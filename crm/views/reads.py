@@ -9,7 +9,7 @@ from datetime import datetime
 
 from django.contrib.auth import get_user_model
 from django.core.paginator import Page, Paginator
-from django.db.models import OuterRef, Q, Subquery
+from django.db.models import F, OuterRef, Q, Subquery
 from django.utils.translation import gettext_lazy as _
 
 from crm.errors import ApplicationError
@@ -33,15 +33,23 @@ from crm.selectors.contacts import contact_reachable_kinds
 from crm.selectors.tickets import TicketContext, ticket_list
 from crm.services.addresses import IDENTITY_KIND_FOR_CHANNEL, normalize_address
 from crm.services.messages import session_open
+from crm.services.sla import sla_badge
 
 INBOX_PAGE_SIZE = 25
 
 
-def inbox_page(*, tenant: Tenant, filters: dict, page: str | int | None) -> Page:
-    """Tickets, newest activity first (``ticket_list``'s filters: ``status=active`` is open or
-    pending, ``assignee=none`` unassigned)."""
+def inbox_page(*, tenant: Tenant, filters: dict, page: str | int | None, order: str = "") -> Page:
+    """Tickets, newest activity first, or with ``order="urgency"`` by the earliest SLA due time
+    not met yet (``ticket_list``'s filters: ``status=active`` is open or pending,
+    ``assignee=none`` unassigned). Each ticket of the page carries its ``sla_badge``."""
     qs = ticket_list(tenant=tenant, filters=filters).select_related("contact")
-    return Paginator(qs, INBOX_PAGE_SIZE).get_page(page)
+    if order == "urgency":
+        qs = qs.order_by(F("sla__due_at").asc(nulls_last=True), "-last_message_at", "-pk")
+    found = Paginator(qs, INBOX_PAGE_SIZE).get_page(page)
+    found.object_list = list(found.object_list)
+    for ticket in found.object_list:
+        ticket.sla_badge = sla_badge(ticket=ticket)
+    return found
 
 
 def is_member(*, tenant: Tenant, user) -> bool:

@@ -11,15 +11,17 @@ from datetime import UTC, datetime
 
 from django.db import connection
 from django.db.models import Count, Min
+from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
 from crm.models import Direction, Event, Message, Tenant, Ticket
 from crm.policies import cohort_mode
+from crm.services.sla import sla_outcome
 from journeys.models import Enrollment
 
 from . import stats
 from .modes import ModeTimeline
-from .observed_sql import EPISODES_SQL
+from .observed_sql import AGENT_CHANGES_SQL, EPISODES_SQL
 from .replay_sql import SqlParts
 from .sqltime import sql_time
 
@@ -37,6 +39,8 @@ class Samples:
     tickets: list[float] = field(default_factory=list)
     resolution: list[float] = field(default_factory=list)
     csat: list[float] = field(default_factory=list)
+    agent_changes: list[float] = field(default_factory=list)
+    sla: list[int] = field(default_factory=lambda: [0, 0])  # [tickets decided, attained]
     unanswered: int = 0
     enrolled: dict = field(default_factory=lambda: defaultdict(lambda: [0, 0]))  # journey -> [n, converted]
     messaged: set = field(default_factory=set)
@@ -76,6 +80,32 @@ def _collect_episodes(groups: Groups, parts: SqlParts, gap_seconds: int) -> None
                         samples.unanswered += 1
                     else:
                         samples.first_response.append(parts.time.to_seconds(first_response))
+
+
+def _collect_agent_changes(groups: Groups, parts: SqlParts, gap_seconds: int) -> None:
+    sql = parts.render(AGENT_CHANGES_SQL, gap=parts.time.seconds(gap_seconds))
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*parts.params(), *parts.params()])
+        while rows := cursor.fetchmany(FETCH_SIZE):
+            for contact_id, started_at, changes in rows:
+                for samples in groups.targets(contact_id, _datetime(started_at)):
+                    samples.agent_changes.append(int(changes))
+
+
+def _collect_sla(groups: Groups, tenant: Tenant, start: datetime, end: datetime) -> None:
+    """Tickets created in the period with due times: attained, breached, or not decided yet
+    (a target still running, none breached), which is left out."""
+    now = timezone.now()
+    rows = Ticket.objects.filter(
+        tenant=tenant, created_at__gte=start, created_at__lt=end, sla__isnull=False
+    ).select_related("sla")
+    for ticket in rows.iterator(chunk_size=FETCH_SIZE):
+        outcome = sla_outcome(ticket=ticket, now=now)
+        if outcome is None:
+            continue
+        for samples in groups.targets(ticket.contact_id, ticket.created_at, ticket.mode):
+            samples.sla[0] += 1
+            samples.sla[1] += int(outcome)
 
 
 def _collect_tickets(groups: Groups, tenant: Tenant, start: datetime, end: datetime) -> None:
@@ -136,6 +166,8 @@ def collect(*, tenant: Tenant, start: datetime, end: datetime) -> Groups:
     groups = Groups(ModeTimeline(tenant))
     parts = SqlParts(time=sql_time(), tenant_id=tenant.pk, start=start, end=end)
     _collect_episodes(groups, parts, tenant.episode_gap_hours * 3600)
+    _collect_agent_changes(groups, parts, tenant.episode_gap_hours * 3600)
+    _collect_sla(groups, tenant, start, end)
     _collect_tickets(groups, tenant, start, end)
     _collect_csat(groups, tenant, start, end)
     _collect_enrollments(groups, tenant, start, end)
@@ -175,6 +207,8 @@ def summarize(samples: Samples) -> dict:
         "resolution_seconds": _durations(samples.resolution),
         "customer_messages_per_episode": _mean(samples.messages),
         "tickets_per_episode": _mean(samples.tickets),
+        "agent_changes_per_episode": _mean(samples.agent_changes),
+        "sla_attainment": _rate(samples.sla[1], samples.sla[0]),
         "csat": _mean(samples.csat),
         "journey_conversion_rate": conversion,
         "opt_out_rate": _rate(len(samples.opted_out), len(samples.messaged)),
@@ -193,6 +227,8 @@ def cohort_difference(holdout: Samples, treatment: Samples) -> dict:
         "resolution_seconds_median": stats.difference(holdout.resolution, treatment.resolution, "median"),
         "customer_messages_per_episode": stats.difference(holdout.messages, treatment.messages, "mean"),
         "tickets_per_episode": stats.difference(holdout.tickets, treatment.tickets, "mean"),
+        "agent_changes_per_episode": stats.difference(holdout.agent_changes, treatment.agent_changes, "mean"),
+        "sla_attainment": stats.rate_difference(holdout.sla[1], holdout.sla[0], treatment.sla[1], treatment.sla[0]),
         "csat": stats.difference(holdout.csat, treatment.csat, "mean"),
         "journey_conversion_rate": stats.rate_difference(conv_h, n_h, conv_t, n_t),
         "opt_out_rate": stats.rate_difference(

@@ -186,6 +186,8 @@ def replay_metrics(*, tenant: Tenant, start: datetime, end: datetime) -> dict[st
         threads = conv["episodes"] if policy.threads_across_channels else conv["channel_threads"]
         hides = hides_switches(policy)
         losses = conv["switches"] if hides else 0
+        # each thread has its own agent: a message landing in another thread than the one before changes agent
+        changes = 0 if policy.threads_across_channels else conv["switches"]
         report[mode] = {
             "episodes": conv["episodes"],
             "threads": threads,
@@ -194,6 +196,8 @@ def replay_metrics(*, tenant: Tenant, start: datetime, end: datetime) -> dict[st
             "context_losses": losses,
             "context_loss_rate": _ratio(losses, conv["switches"]),
             "repeat_contact_share": _ratio(conv["switch_episodes"] if hides else 0, conv["episodes"]),
+            "agent_changes": changes,
+            "agent_changes_per_episode": _ratio(changes, conv["episodes"]),
             "stale_channel_replies": 0 if replies_on_latest_inbound(policy) else replies["ticket_channel_stale"],
             "post_goal_sends": post_goal[mode],
             "capped_sends": capped[mode],

@@ -108,3 +108,30 @@ def test_context_api_cost_does_not_grow_with_history(tenant, api, channels, hist
     with queries_exactly(sqlite=CONTEXT_API_QUERIES[0], postgresql=CONTEXT_API_QUERIES[1]):
         resp = api.get(f"/api/v1/tickets/{ticket.pk}/context/")
     assert resp.status_code == 200 and resp.json()["messages"]
+
+
+@pytest.mark.parametrize("rule", ["round_robin", "balanced"])
+def test_assignment_adds_one_query_to_a_message_that_opens_a_ticket(tenant, channels, rule):
+    """A channel with a team: the first message of a new ticket costs one query more, on both
+    backends (the ORM form asks before inserting the ticket, the PostgreSQL form after); a
+    message joining its ticket costs nothing more."""
+    from django.contrib.auth import get_user_model
+
+    from crm.models import Membership
+    from crm.services.teams import team_create
+
+    tenant.mode = "multichannel"
+    tenant.save()
+    agent = get_user_model().objects.create_user("budget-agent")
+    Membership.objects.create(tenant=tenant, user=agent)
+    channels["sms"].team = team_create(tenant=tenant, name="Support", assignment=rule, members=[agent.pk])
+    channels["sms"].save()
+    contact, _ = seed_history(tenant, channels, 10)
+    (opening, opening_pg), _ = INGEST_QUERIES["multichannel"]
+    sms = InboundMessage(channel=channels["sms"], from_address="+33612000010", text="any news?", external_id="t-1")
+    with queries_exactly(sqlite=opening + 1, postgresql=opening_pg + 1):
+        result = message_ingest(tenant=tenant, inbound=sms)
+    assert Ticket.objects.get(pk=result.message.ticket_id).assignee_id == agent.pk
+    joining = InboundMessage(channel=channels["sms"], from_address="+33612000010", text="hello?", external_id="t-2")
+    with queries_exactly(sqlite=4, postgresql=1):
+        message_ingest(tenant=tenant, inbound=joining)

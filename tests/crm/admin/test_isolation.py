@@ -20,7 +20,7 @@ from django.contrib.auth.models import Group
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 
-from crm.models import Contact, Membership, Tenant, TicketLink
+from crm.models import Contact, Membership, SlaPolicy, Team, Tenant, TicketLink
 from crm.services.contacts import consent_set, contact_create, contact_merge
 from crm.services.events import event_record
 from crm.services.messages import InboundMessage, message_ingest
@@ -76,6 +76,8 @@ def seed_foreign_tenant() -> dict:
     user = get_user_model().objects.create_user("quokka-agent", email="agent@quokka-shop.test", is_staff=True)
     Membership.objects.create(tenant=tenant, user=user, role="admin")
     api_key_create(tenant=tenant, label="quokka key")
+    Team.objects.create(tenant=tenant, name="Quokka Team")
+    SlaPolicy.objects.create(tenant=tenant, name="Quokka SLA", first_response_minutes=60)
     Group.objects.create(name="quokka group")
     WebhookPayload.objects.create(
         tenant=tenant,

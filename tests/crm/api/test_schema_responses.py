@@ -12,6 +12,8 @@ import pytest
 
 from crm.models import Attachment, Role
 from crm.services.contacts import contact_create, contact_erase
+from crm.services.sla import sla_policy_create
+from crm.services.teams import team_create
 from journeys.models import Journey
 from tests.crm.helpers import inbound
 
@@ -82,7 +84,11 @@ def world(tenant, api, channels, manager_api):
         format="json",
     ).json()
     api.post(f"/api/v1/tickets/{first['ticket']}/notes/", {"text": "a note"}, format="json")
+    team = team_create(tenant=tenant, name="Support", assignment="round_robin")
+    policy = sla_policy_create(tenant=tenant, name="Standard", first_response_minutes=60)
     return {
+        "teams": team.pk,
+        "sla-policies": policy.pk,
         "canned-responses": canned["id"],
         "webhook-subscriptions": subscription.pk,
         "imports": history_import.pk,

@@ -66,6 +66,8 @@ def test_a_single_message_and_an_empty_period(tenant, channels):
         "context_losses": 0,
         "context_loss_rate": None,
         "repeat_contact_share": None,
+        "agent_changes": 0,
+        "agent_changes_per_episode": None,
         "stale_channel_replies": 0,
         "post_goal_sends": 0,
         "capped_sends": 0,
