@@ -34,6 +34,13 @@ METRIC_LABELS = {
     "contacts": _("Active contacts"),
     "multi_identity_share": _("Contacts reachable on 2+ channel kinds"),
     "consent_conflicts": _("Consent conflicts"),
+    "agent_changes": _("Agent changes"),
+    "agent_changes_per_episode": _("Agent changes per episode"),
+    "sla_attainment": _("SLA attainment"),
+    "purchase_rate": _("Purchase rate"),
+    "revenue_per_contact": _("Revenue per contact"),
+    "average_order_value": _("Average order value"),
+    "repeat_purchase_rate": _("Repeat purchase rate"),
 }
 
 

@@ -89,6 +89,15 @@
   const keys = page.dataset.livePage === "inbox" ? inbox : page.dataset.livePage === "ticket" ? ticket : {};
 
   document.addEventListener("keydown", (event) => {
+    // Ctrl+Enter (Cmd+Enter) in a reply or a note sends it, wherever the focus would go next.
+    if (event.key === "Enter" && (event.ctrlKey || event.metaKey) && event.target.matches && event.target.matches("textarea")) {
+      const form = event.target.form;
+      if (form) {
+        event.preventDefault();
+        form.requestSubmit();
+      }
+      return;
+    }
     if (event.ctrlKey || event.metaKey || event.altKey) return;
     const field = event.target.closest && event.target.closest("input, textarea, select, [contenteditable]");
     if (field) {

@@ -224,11 +224,13 @@ def test_ticket_and_customer_pages_cost_the_same_whatever_the_history(
 
     for i in range(history):
         ingest(tenant, channels["email"], "alice@example.com", f"message {i}")
-    # 15, plus the notes, marking the agent's mentions on the ticket read, their unread mentions
-    with django_assert_max_num_queries(18):
+    # 15, plus the notes, marking the agent's mentions on the ticket read, their unread mentions,
+    # the messages' attachments, the reply channels' templates, the widget's presence note
+    with django_assert_max_num_queries(21):
         assert staff_client.get(reverse("dashboard:ticket", args=[conversation.pk])).status_code == 200
-    # 12, plus: possible duplicates, the channels for consents, the user's role, journeys, offers
-    with django_assert_max_num_queries(17):
+    # 12, plus: possible duplicates, the channels for consents, journeys, offers, attachments,
+    # unread mentions, the widget's presence note
+    with django_assert_max_num_queries(19):
         assert staff_client.get(reverse("dashboard:contact", args=[conversation.contact_id])).status_code == 200
 
 

@@ -103,7 +103,9 @@ def test_the_ready_made_step_falls_back_to_its_text_on_a_provider_without_templa
     book(tenant, customer, channels)
     journeys_tick(until=datetime(2026, 6, 13, tzinfo=UTC))
     text = Message.objects.get(channel=channels["whatsapp"]).text
-    assert text == "Your delivery arrives today. Follow it here: https://t.example/42"
+    assert (
+        text == "Votre livraison arrive aujourd’hui. Suivez-la ici : https://t.example/42"
+    )  # the tenant speaks French
 
 
 def test_steps_without_a_template_are_valid_as_before_and_template_steps_are_checked(tenant, channels, meta):

@@ -125,8 +125,7 @@ def test_two_agents_work_live_on_the_same_ticket(team):
         cat.keyboard.press("Enter")
         expected = f"Hello Alice Martin, ticket {ticket}."
         assert cat.input_value("#id_text") == expected
-        cat.keyboard.press("Tab")
-        cat.keyboard.press("Enter")
+        cat.keyboard.press("Control+Enter")  # sends the reply from its box
         cat.wait_for_url(f"**/dashboard/tickets/{ticket}/")
         ann.wait_for_selector(f"#context .entry.outbound:has-text('{expected}')")
         screenshot(ann, "ticket-notes.png")
