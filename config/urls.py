@@ -1,5 +1,7 @@
 from django.contrib import admin
+from django.templatetags.static import static
 from django.urls import include, path
+from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
 from crm.views.attachments import attachment_signed
@@ -18,5 +20,7 @@ urlpatterns = [
     # a provider fetches a file we send from here (signed, expiring; no other authentication)
     path("attachments/signed/<str:token>/", attachment_signed, name="attachment-signed"),
     path("i18n/", include("django.conf.urls.i18n")),
+    # browsers ask for /favicon.ico whatever the page links
+    path("favicon.ico", RedirectView.as_view(url=static("crm/favicon.svg"), permanent=True)),
     path("", include("config.dashboard_urls")),
 ]
