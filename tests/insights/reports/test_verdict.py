@@ -32,7 +32,7 @@ def test_the_headline_names_clear_and_unclear_differences():
         assert items[0].text == "under omnichannel customers wrote 1.49 fewer messages per need, a clear difference"
         assert headline(items) == (
             "Under omnichannel customers wrote 1.49 fewer messages per need, a clear difference; "
-            "Sla attainment changed by +0.10, a clear difference; "
+            "SLA attainment changed by +0.10, a clear difference; "
             "Satisfaction (CSAT, 1-5): no clear difference yet."
         )
 
