@@ -15,12 +15,10 @@ Target: p95 under 300 ms for every page. Knobs: ``BENCH_PAGES_MESSAGES`` (1,000,
 
 from __future__ import annotations
 
-import json
 import os
 import statistics
-import sys
 import time
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/crm_bench_pages"
 TARGET_P95_MS = 300
@@ -114,31 +112,16 @@ def measure(requests: int) -> dict:
 
 def run() -> dict:
     """Entry point of the benchmark runner."""
-    from bench.machine import describe
-    from bench.server import ServerConfig, database_recreate, manage, python_module
+    from bench.server import seeded_run
 
     messages = int(os.environ.get("BENCH_PAGES_MESSAGES", "1000000"))
     contacts = int(os.environ.get("BENCH_PAGES_CONTACTS", str(max(1, messages // 10))))
     requests = int(os.environ.get("BENCH_PAGES_REQUESTS", "40"))
     url = os.environ.get("BENCH_PAGES_DATABASE_URL", DEFAULT_DATABASE_URL)
-    config = ServerConfig(database_url=url)
-    database_recreate(url)
-    manage(config, "migrate", "--noinput")
-    loaded = json.loads(python_module(config, "bench.pages", "--seed", str(messages), str(contacts)))
-    figures = json.loads(python_module(config, "bench.pages", "--measure", str(requests)))
-    return {
-        "name": "pages",
-        **loaded,
-        **figures,
-        "machine": describe(),
-        "date": datetime.now(UTC).isoformat(timespec="seconds"),
-    }
+    return seeded_run("pages", database_url=url, seed_args=(messages, contacts), measure_args=(requests,))
 
 
 if __name__ == "__main__":
-    if len(sys.argv) == 4 and sys.argv[1] == "--seed":
-        print(json.dumps(seed(int(sys.argv[2]), int(sys.argv[3]))))
-    elif len(sys.argv) == 3 and sys.argv[1] == "--measure":
-        print(json.dumps(measure(int(sys.argv[2]))))
-    else:
-        print(json.dumps(run(), indent=2))
+    from bench.server import seeded_main
+
+    seeded_main(seed=seed, measure=measure, run=run)

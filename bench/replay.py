@@ -15,12 +15,10 @@ Knobs: ``BENCH_REPLAY_MESSAGES`` (1,000,000), ``BENCH_REPLAY_CONTACTS`` (100,000
 
 from __future__ import annotations
 
-import json
 import os
 import random
 import resource
 import statistics
-import sys
 import time
 from datetime import UTC, datetime, timedelta
 
@@ -305,31 +303,16 @@ def measure(rounds: int) -> dict:
 
 def run() -> dict:
     """Entry point of the benchmark runner: a dict of figures with the machine and date."""
-    from bench.machine import describe
-    from bench.server import ServerConfig, database_recreate, manage, python_module
+    from bench.server import seeded_run
 
     messages = int(os.environ.get("BENCH_REPLAY_MESSAGES", "1000000"))
     contacts = int(os.environ.get("BENCH_REPLAY_CONTACTS", "100000"))
     rounds = int(os.environ.get("BENCH_REPLAY_ROUNDS", "3"))
     url = os.environ.get("BENCH_REPLAY_DATABASE_URL", DEFAULT_DATABASE_URL)
-    config = ServerConfig(database_url=url)
-    database_recreate(url)
-    manage(config, "migrate", "--noinput")
-    loaded = json.loads(python_module(config, "bench.replay", "--seed", str(messages), str(contacts)))
-    figures = json.loads(python_module(config, "bench.replay", "--measure", str(rounds)))
-    return {
-        "name": "replay",
-        **loaded,
-        **figures,
-        "machine": describe(),
-        "date": datetime.now(UTC).isoformat(timespec="seconds"),
-    }
+    return seeded_run("replay", database_url=url, seed_args=(messages, contacts), measure_args=(rounds,))
 
 
 if __name__ == "__main__":
-    if len(sys.argv) == 4 and sys.argv[1] == "--seed":
-        print(json.dumps(seed(int(sys.argv[2]), int(sys.argv[3]))))
-    elif len(sys.argv) == 3 and sys.argv[1] == "--measure":
-        print(json.dumps(measure(int(sys.argv[2]))))
-    else:
-        print(json.dumps(run(), indent=2))
+    from bench.server import seeded_main
+
+    seeded_main(seed=seed, measure=measure, run=run)

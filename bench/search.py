@@ -14,13 +14,10 @@ Target: p95 under 150 ms for each kind. Knobs: ``BENCH_SEARCH_MESSAGES`` (1,000,
 
 from __future__ import annotations
 
-import json
 import os
 import random
 import statistics
-import sys
 import time
-from datetime import UTC, datetime
 
 DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/crm_bench_search"
 TARGET_MS = 150
@@ -163,31 +160,16 @@ def measure(queries: int, contacts: int) -> dict:
 
 
 def run() -> dict:
-    from bench.machine import describe
-    from bench.server import ServerConfig, database_recreate, manage, python_module
+    from bench.server import seeded_run
 
     messages = int(os.environ.get("BENCH_SEARCH_MESSAGES", "1000000"))
     contacts = int(os.environ.get("BENCH_SEARCH_CONTACTS", "100000"))
     queries = int(os.environ.get("BENCH_SEARCH_QUERIES", "40"))
     url = os.environ.get("BENCH_SEARCH_DATABASE_URL", DEFAULT_DATABASE_URL)
-    config = ServerConfig(database_url=url)
-    database_recreate(url)
-    manage(config, "migrate", "--noinput")
-    loaded = json.loads(python_module(config, "bench.search", "--seed", str(messages), str(contacts)))
-    figures = json.loads(python_module(config, "bench.search", "--measure", str(queries), str(contacts)))
-    return {
-        "name": "search",
-        **loaded,
-        **figures,
-        "machine": describe(),
-        "date": datetime.now(UTC).isoformat(timespec="seconds"),
-    }
+    return seeded_run("search", database_url=url, seed_args=(messages, contacts), measure_args=(queries, contacts))
 
 
 if __name__ == "__main__":
-    if len(sys.argv) == 4 and sys.argv[1] == "--seed":
-        print(json.dumps(seed(int(sys.argv[2]), int(sys.argv[3]))))
-    elif len(sys.argv) == 4 and sys.argv[1] == "--measure":
-        print(json.dumps(measure(int(sys.argv[2]), int(sys.argv[3]))))
-    else:
-        print(json.dumps(run(), indent=2))
+    from bench.server import seeded_main
+
+    seeded_main(seed=seed, measure=measure, run=run)

@@ -6,6 +6,7 @@ Every step runs the project as production does (``manage.py migrate``, gunicorn 
 
 from __future__ import annotations
 
+import json
 import os
 import socket
 import subprocess
@@ -13,6 +14,7 @@ import sys
 import time
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -83,6 +85,38 @@ def manage(config: ServerConfig, *args: str) -> str:
 def python_module(config: ServerConfig, module: str, *args: str) -> str:
     """Run ``python -m module`` in the server's environment; return its stdout."""
     return _run(config, [sys.executable, "-m", module, *args])
+
+
+def seeded_run(name: str, *, database_url: str, seed_args: tuple, measure_args: tuple) -> dict:
+    """A benchmark run as two children of ``bench.<name>`` on a fresh database: ``--seed`` then
+    ``--measure`` (see ``seeded_main``); their figures with the machine and the date."""
+    from bench.machine import describe
+
+    config = ServerConfig(database_url=database_url)
+    database_recreate(database_url)
+    manage(config, "migrate", "--noinput")
+    module = f"bench.{name}"
+    loaded = json.loads(python_module(config, module, "--seed", *map(str, seed_args)))
+    figures = json.loads(python_module(config, module, "--measure", *map(str, measure_args)))
+    return {
+        "name": name,
+        **loaded,
+        **figures,
+        "machine": describe(),
+        "date": datetime.now(UTC).isoformat(timespec="seconds"),
+    }
+
+
+def seeded_main(*, seed, measure, run) -> None:
+    """``python -m bench.<name>``: ``--seed N...`` or ``--measure N...`` (integers) for the children
+    of ``seeded_run``, printing their figures as JSON; without arguments, the whole benchmark."""
+    args = sys.argv[1:]
+    if args and args[0] == "--seed":
+        print(json.dumps(seed(*map(int, args[1:]))))
+    elif args and args[0] == "--measure":
+        print(json.dumps(measure(*map(int, args[1:]))))
+    else:
+        print(json.dumps(run(), indent=2))
 
 
 def _free_port() -> int:
