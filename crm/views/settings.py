@@ -64,26 +64,14 @@ class ManagerView(DashboardView):
     def by(self):
         return actor(self.request, self.tenant.pk)
 
-
-class SettingsView(ManagerView):
-    def manager_get(self, request):
-        return self._page(GeneralSettingsForm(tenant=self.tenant))
-
-    def manager_post(self, request):
-        form = GeneralSettingsForm(request.POST, tenant=self.tenant)
-        if not form.is_valid():
-            return self._page(form, status=400)
-        tenant_update(tenant=self.tenant, changes=form.changes(), by=self.by())
-        messages.success(request, _("Settings saved."))
-        return redirect("dashboard:settings")
-
-    def _page(self, general, key_form=None, new_key=None, status=200):
+    def settings_page(self, general=None, key_form=None, new_key=None, status=200):
+        """The settings page (general settings, policy, channels, API keys) with these forms."""
         tenant = self.tenant
         channels = list(Channel.objects.filter(tenant=tenant).order_by("kind", "pk"))
         return self.render(
             "crm/settings.html",
             {
-                "general": general,
+                "general": general or GeneralSettingsForm(tenant=tenant),
                 "mode_form": ModeForm(
                     initial={"mode": tenant.mode, "holdout_percent": tenant.experiment_holdout_percent}
                 ),
@@ -96,6 +84,19 @@ class SettingsView(ManagerView):
             },
             status=status,
         )
+
+
+class SettingsView(ManagerView):
+    def manager_get(self, request):
+        return self.settings_page()
+
+    def manager_post(self, request):
+        form = GeneralSettingsForm(request.POST, tenant=self.tenant)
+        if not form.is_valid():
+            return self.settings_page(form, status=400)
+        tenant_update(tenant=self.tenant, changes=form.changes(), by=self.by())
+        messages.success(request, _("Settings saved."))
+        return redirect("dashboard:settings")
 
 
 class ModeSwitchView(ManagerView):
@@ -189,15 +190,12 @@ class ApiKeyCreateView(ManagerView):
 
     def manager_post(self, request):
         form = ApiKeyForm(request.POST, least_role_rank=self.role_rank())
-        page = SettingsView()
-        page.setup(request)
-        page.tenant, page.tenants = self.tenant, self.tenants
         if not form.is_valid():
-            return page._page(GeneralSettingsForm(tenant=self.tenant), key_form=form, status=400)
+            return self.settings_page(key_form=form, status=400)
         key, raw = api_key_create(
             tenant=self.tenant, role=form.cleaned_data["role"], label=form.cleaned_data["label"], by=self.by()
         )
-        response = page._page(GeneralSettingsForm(tenant=self.tenant), new_key=(key, raw))
+        response = self.settings_page(new_key=(key, raw))
         response["Cache-Control"] = "no-store"  # the raw key must not stay in a cache
         return response
 
